@@ -1,0 +1,134 @@
+package v1alpha1
+
+// Condition types of a NacosCluster. Every condition is recomputed from observation on each
+// reconcile (never latched) and carries the observedGeneration it was computed for.
+const (
+	// ConditionReady is True when every desired member is ready in Kubernetes and in Nacos,
+	// Distro is initialized on all of them, membership is consistent and Raft has leaders.
+	ConditionReady = "Ready"
+	// ConditionAvailable is True while a majority of members serve (Raft quorum is up), even
+	// during a rolling restart.
+	ConditionAvailable = "Available"
+	// ConditionProgressing is True while a rollout or a scale is under way; its reason names
+	// what is happening or which gate it waits for. False with ProgressDeadlineExceeded when
+	// a member did not come back within spec.rollout.memberReadyTimeout.
+	ConditionProgressing = "Progressing"
+	// ConditionDegraded is True when the cluster was ready and lost a member or a signal.
+	ConditionDegraded = "Degraded"
+	// ConditionMembershipConsistent is True when every member's own member list equals the
+	// desired set of peers, all UP.
+	ConditionMembershipConsistent = "MembershipConsistent"
+	// ConditionDistroInitialized is True when every member's naming status is UP, i.e. its
+	// Distro snapshot has loaded. Its message quotes Nacos's own error otherwise.
+	ConditionDistroInitialized = "DistroInitialized"
+	// ConditionRaftLeaderElected is True when every Raft group has one leader all members agree on.
+	ConditionRaftLeaderElected = "RaftLeaderElected"
+	// ConditionReconciled is False when the operator failed to apply the spec (an API error, a
+	// missing Secret, an invalid combination the schema cannot catch).
+	ConditionReconciled = "Reconciled"
+	// ConditionPaused is True while spec.rollout.paused or the pause annotation holds changes.
+	ConditionPaused = "Paused"
+)
+
+// Condition reasons. They are CamelCase, stable API: tools may match on them. Gate names of
+// the rolling restart are reasons too, and appear in status.members[].blockedBy.
+const (
+	// ReasonReconciling: the operator has accepted the spec and is creating or updating resources.
+	ReasonReconciling = "Reconciling"
+	// ReasonReconcileSucceeded: every owned resource matches the spec.
+	ReasonReconcileSucceeded = "ReconcileSucceeded"
+	// ReasonReconcileFailed: applying the spec failed; the message holds the error.
+	ReasonReconcileFailed = "ReconcileFailed"
+	// ReasonInvalidSpec: the spec passed admission but cannot be applied (e.g. a missing Secret key).
+	ReasonInvalidSpec = "InvalidSpec"
+
+	// ReasonAllMembersReady: every member is ready in Kubernetes and Nacos.
+	ReasonAllMembersReady = "AllMembersReady"
+	// ReasonMembersNotReady: at least one member is not ready; the message names them.
+	ReasonMembersNotReady = "MembersNotReady"
+	// ReasonQuorumAvailable: a majority of members is ready.
+	ReasonQuorumAvailable = "QuorumAvailable"
+	// ReasonQuorumLost: fewer than a majority of members is ready.
+	ReasonQuorumLost = "QuorumLost"
+
+	// ReasonRollingRestart: members are restarted one at a time to reach the update revision.
+	ReasonRollingRestart = "RollingRestart"
+	// ReasonScalingUp: members are being added.
+	ReasonScalingUp = "ScalingUp"
+	// ReasonScalingDown: members are being removed, highest ordinal first.
+	ReasonScalingDown = "ScalingDown"
+	// ReasonUpToDate: every member runs the update revision; nothing is in progress.
+	ReasonUpToDate = "UpToDate"
+	// ReasonProgressDeadlineExceeded: a restarted member did not become ready with Distro
+	// initialized within spec.rollout.memberReadyTimeout.
+	ReasonProgressDeadlineExceeded = "ProgressDeadlineExceeded"
+
+	// ReasonMembershipConsistent: every member sees exactly the desired peers, all UP.
+	ReasonMembershipConsistent = "MembershipConsistent"
+	// ReasonMembershipMismatch: some member sees missing, extra or phantom peers.
+	ReasonMembershipMismatch = "MembershipMismatch"
+	// ReasonPeersUnhealthy: some member sees a peer SUSPICIOUS or DOWN.
+	ReasonPeersUnhealthy = "PeersUnhealthy"
+
+	// ReasonDistroInitialized: every member's naming status is UP.
+	ReasonDistroInitialized = "DistroInitialized"
+	// ReasonDistroNotInitialized: some member's naming status is not UP; the message quotes Nacos.
+	ReasonDistroNotInitialized = "DistroNotInitialized"
+
+	// ReasonLeaderElected: every Raft group has an agreed leader.
+	ReasonLeaderElected = "LeaderElected"
+	// ReasonNoRaftLeader: some Raft group has no leader or members disagree on it.
+	ReasonNoRaftLeader = "NoRaftLeader"
+	// ReasonRaftPeersMismatch: a Raft group's peers differ from the desired members.
+	ReasonRaftPeersMismatch = "RaftPeersMismatch"
+
+	// ReasonMembersUnreachable: the operator cannot reach some members' HTTP API.
+	ReasonMembersUnreachable = "MembersUnreachable"
+	// ReasonNotApplicable: the signal does not exist in this mode (e.g. Raft in standalone mode).
+	ReasonNotApplicable = "NotApplicable"
+
+	// ReasonPausedBySpec: spec.rollout.paused is true.
+	ReasonPausedBySpec = "PausedBySpec"
+	// ReasonPausedByAnnotation: the nacos.io/pause-reconciliation annotation is "true".
+	ReasonPausedByAnnotation = "PausedByAnnotation"
+	// ReasonNotPaused: nothing is paused.
+	ReasonNotPaused = "NotPaused"
+)
+
+// Gate names of the rolling restart, in the order they are checked. Each names the state that
+// blocks a restart; it is the reason of Progressing while it holds the rollout and the
+// blockedBy of the member waiting on it.
+const (
+	// GateCacheNotInSync: the last action (a pod deletion, a StatefulSet update) is not yet visible.
+	GateCacheNotInSync = "CacheNotInSync"
+	// GateMemberTerminating: a member pod is terminating.
+	GateMemberTerminating = "MemberTerminating"
+	// GatePodsNotReady: a member pod is not Ready in Kubernetes.
+	GatePodsNotReady = "PodsNotReady"
+	// GateMembersNotHealthy: a member's readiness endpoint says it is not ready.
+	GateMembersNotHealthy = "MembersNotHealthy"
+	// GateDistroNotInitialized: a member's Distro data has not loaded.
+	GateDistroNotInitialized = ReasonDistroNotInitialized
+	// GateMembershipMismatch: some member's view of the cluster differs from the desired set.
+	GateMembershipMismatch = ReasonMembershipMismatch
+	// GateNoRaftLeader: a Raft group lacks an agreed leader or has unexpected peers.
+	GateNoRaftLeader = ReasonNoRaftLeader
+	// GatePreviousMemberNotRejoined: the member restarted last is not yet UP, at the target
+	// version and freshly refreshed, in every peer's view.
+	GatePreviousMemberNotRejoined = "PreviousMemberNotRejoined"
+	// GateStabilizing: the cluster became healthy less than spec.rollout.stabilizationDelay ago.
+	GateStabilizing = "Stabilizing"
+	// GateRolloutPaused: the rollout is paused.
+	GateRolloutPaused = "RolloutPaused"
+)
+
+// Event reasons the operator records on a NacosCluster.
+const (
+	EventRestartingMember  = "RestartingMember"
+	EventRolloutBlocked    = "RolloutBlocked"
+	EventRolloutCompleted  = "RolloutCompleted"
+	EventMembershipUpdated = "MembershipUpdated"
+	EventScaleDownRefused  = "ScaleDownRefused"
+	EventReconcileError    = "ReconcileError"
+	EventPaused            = "Paused"
+)

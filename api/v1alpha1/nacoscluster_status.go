@@ -1,0 +1,155 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Phase is a one-word summary of the cluster for `kubectl get`. The conditions carry the
+// detail; a phase is never a sentence, so tools can match on it.
+// +kubebuilder:validation:Enum=Pending;Initializing;Ready;Updating;Scaling;Degraded;Paused;Failed
+type Phase string
+
+const (
+	// PhasePending: the operator has not created the members yet.
+	PhasePending Phase = "Pending"
+	// PhaseInitializing: members are starting or loading Distro data for the first time.
+	PhaseInitializing Phase = "Initializing"
+	// PhaseReady: every member is ready, Distro is initialized everywhere, Raft has leaders.
+	PhaseReady Phase = "Ready"
+	// PhaseUpdating: a rolling restart is in progress.
+	PhaseUpdating Phase = "Updating"
+	// PhaseScaling: members are being added or removed.
+	PhaseScaling Phase = "Scaling"
+	// PhaseDegraded: the cluster was ready and now is not; the Degraded condition says why.
+	PhaseDegraded Phase = "Degraded"
+	// PhasePaused: reconciliation or rollout is paused by the user.
+	PhasePaused Phase = "Paused"
+	// PhaseFailed: the spec cannot be reconciled (e.g. a referenced Secret is missing).
+	PhaseFailed Phase = "Failed"
+)
+
+// MemberHealth is what a member's readiness endpoint says.
+// +kubebuilder:validation:Enum=Ready;NotReady;Unreachable;Unknown
+type MemberHealth string
+
+const (
+	// HealthReady: the readiness endpoint answered OK (HTTP 200 and, where the body has one, code 0).
+	HealthReady MemberHealth = "Ready"
+	// HealthNotReady: the member answered that it is not ready (e.g. "naming not in readiness").
+	HealthNotReady MemberHealth = "NotReady"
+	// HealthUnreachable: the member did not answer (no pod IP, connection refused, timeout).
+	HealthUnreachable MemberHealth = "Unreachable"
+	// HealthUnknown: not probed yet.
+	HealthUnknown MemberHealth = "Unknown"
+)
+
+// NacosClusterStatus is the observed state of a NacosCluster.
+type NacosClusterStatus struct {
+	// ObservedGeneration is the spec generation this status describes.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// Phase is a one-word summary; see the conditions for why.
+	// +optional
+	Phase Phase `json:"phase,omitempty"`
+
+	// Replicas is the number of member pods that exist.
+	// +optional
+	Replicas int32 `json:"replicas,omitempty"`
+
+	// ReadyReplicas is the number of member pods Kubernetes reports Ready.
+	// +optional
+	ReadyReplicas int32 `json:"readyReplicas,omitempty"`
+
+	// UpdatedReplicas is the number of member pods at the update revision.
+	// +optional
+	UpdatedReplicas int32 `json:"updatedReplicas,omitempty"`
+
+	// DistroInitializedMembers is the number of members whose naming status is UP, which
+	// (with nacos.naming.data.warmup=true, forced by the operator) means Distro is initialized.
+	// +optional
+	DistroInitializedMembers int32 `json:"distroInitializedMembers,omitempty"`
+
+	// Distro is DistroInitializedMembers of the desired members, e.g. "2/3".
+	// +optional
+	Distro string `json:"distro,omitempty"`
+
+	// Version is the lowest Nacos version reported by a running member.
+	// +optional
+	Version string `json:"version,omitempty"`
+
+	// CurrentRevision is the StatefulSet revision most members run.
+	// +optional
+	CurrentRevision string `json:"currentRevision,omitempty"`
+
+	// UpdateRevision is the StatefulSet revision every member should run.
+	// +optional
+	UpdateRevision string `json:"updateRevision,omitempty"`
+
+	// Members is the operator's view of every member, in ordinal order.
+	// +listType=map
+	// +listMapKey=name
+	// +optional
+	Members []MemberStatus `json:"members,omitempty"`
+
+	// Conditions: Ready, Available, Progressing, Degraded, MembershipConsistent,
+	// DistroInitialized, RaftLeaderElected, Reconciled and Paused (see conditions.go).
+	// +listType=map
+	// +listMapKey=type
+	// +optional
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// MemberStatus is what the operator observed of one member.
+type MemberStatus struct {
+	// Name of the member's pod.
+	Name string `json:"name"`
+
+	// Address of the member as written in cluster.conf (<pod FQDN>:8848).
+	// +optional
+	Address string `json:"address,omitempty"`
+
+	// KubeReady is the pod's Ready condition.
+	// +optional
+	KubeReady bool `json:"kubeReady"`
+
+	// Health is the answer of the member's readiness endpoint.
+	// +optional
+	Health MemberHealth `json:"health,omitempty"`
+
+	// NamingStatus is the member's naming ServerStatus (UP, DOWN, STARTING, ...).
+	// +optional
+	NamingStatus string `json:"namingStatus,omitempty"`
+
+	// DistroInitialized is true when the member's naming status is UP.
+	// +optional
+	DistroInitialized bool `json:"distroInitialized"`
+
+	// Version is the Nacos version the member reports.
+	// +optional
+	Version string `json:"version,omitempty"`
+
+	// Revision is the StatefulSet revision of the member's pod.
+	// +optional
+	Revision string `json:"revision,omitempty"`
+
+	// RaftLeader is true when the member leads at least one Raft group.
+	// +optional
+	RaftLeader bool `json:"raftLeader"`
+
+	// RaftLeaderOf lists the Raft groups the member leads.
+	// +optional
+	RaftLeaderOf []string `json:"raftLeaderOf,omitempty"`
+
+	// LastRestartTime is when the operator last restarted the member, or when its pod started.
+	// +optional
+	LastRestartTime *metav1.Time `json:"lastRestartTime,omitempty"`
+
+	// BlockedBy names the gate that holds this member's pending restart (a condition reason).
+	// +optional
+	BlockedBy string `json:"blockedBy,omitempty"`
+
+	// Message explains the member's state in Nacos's own words when it is not healthy.
+	// +optional
+	Message string `json:"message,omitempty"`
+}

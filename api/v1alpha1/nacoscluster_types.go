@@ -1,0 +1,148 @@
+package v1alpha1
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// ClusterMode selects how Nacos runs its members.
+// +kubebuilder:validation:Enum=cluster;standalone
+type ClusterMode string
+
+const (
+	// ModeCluster runs 3 or more peers that share data through Distro (AP) and JRaft (CP).
+	ModeCluster ClusterMode = "cluster"
+	// ModeStandalone runs a single member with no peers (MODE=standalone in the image).
+	ModeStandalone ClusterMode = "standalone"
+)
+
+// NacosClusterSpec is the desired state of a Nacos deployment.
+//
+// +kubebuilder:validation:XValidation:rule="self.mode != 'cluster' || self.replicas >= 3",message="cluster mode needs at least 3 replicas: Raft needs a majority to elect a leader and a lone member never finishes Distro initialization; set replicas to 3 or more, or use mode: standalone with replicas: 1"
+// +kubebuilder:validation:XValidation:rule="self.mode != 'standalone' || self.replicas == 1",message="standalone mode runs exactly one member; set replicas: 1, or use mode: cluster with 3 or more replicas"
+// +kubebuilder:validation:XValidation:rule="self.mode == oldSelf.mode",message="mode cannot change after creation: standalone and cluster members keep their data differently; create a new NacosCluster and migrate instead"
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.version) || !has(self.version) || !self.version.matches('^[0-9]+[.]') || !oldSelf.version.matches('^[0-9]+[.]') || int(self.version.split('.')[0]) >= int(oldSelf.version.split('.')[0])",messageExpression="'version cannot go back from ' + oldSelf.version + ' to ' + self.version + ': a major downgrade is not supported because the newer server rewrites stored data the older one cannot read'"
+// +kubebuilder:validation:XValidation:rule="self.clusterDomain == oldSelf.clusterDomain",message="clusterDomain cannot change after creation: every member's identity in cluster.conf and Raft is derived from it"
+type NacosClusterSpec struct {
+	// Version of Nacos to run, e.g. "2.5.1" or "3.0.3". It selects the default image tag
+	// (nacos/nacos-server:v<version>) and the Nacos APIs the operator uses to read member
+	// health. Supported: 2.3 and later 2.x releases, and 3.x. When you set image, set version
+	// to the Nacos version inside that image.
+	// +kubebuilder:default="2.5.1"
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[0-9]+[.][0-9]+[.][0-9]+([-.+][0-9A-Za-z.-]+)?$')",message="version must be a Nacos release number such as 2.5.1 or 3.0.3"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^[0-9]+[.][0-9]+[.]') || int(self.split('.')[0]) == 3 || (int(self.split('.')[0]) == 2 && int(self.split('.')[1]) >= 3)",messageExpression="'Nacos ' + self + ' is not supported: use 2.3 or a later 2.x release, or 3.x'"
+	// +optional
+	Version string `json:"version,omitempty"`
+
+	// Image overrides the container image. Defaults to nacos/nacos-server:v<version>.
+	// +kubebuilder:validation:MaxLength=512
+	// +optional
+	Image string `json:"image,omitempty"`
+
+	// ImagePullPolicy of the Nacos container: Always, IfNotPresent or Never.
+	// +kubebuilder:validation:Enum=Always;IfNotPresent;Never
+	// +kubebuilder:default=IfNotPresent
+	// +optional
+	ImagePullPolicy corev1.PullPolicy `json:"imagePullPolicy,omitempty"`
+
+	// ImagePullSecrets name Secrets in this namespace used to pull the image.
+	// +kubebuilder:validation:MaxItems=16
+	// +optional
+	ImagePullSecrets []corev1.LocalObjectReference `json:"imagePullSecrets,omitempty"`
+
+	// Mode is "cluster" (3 or more peers, the default) or "standalone" (exactly 1 member).
+	// Immutable after creation.
+	// +kubebuilder:default=cluster
+	// +optional
+	Mode ClusterMode `json:"mode,omitempty"`
+
+	// Replicas is the number of Nacos members: 3 or more in cluster mode (an odd number keeps
+	// the most Raft fault tolerance per member), exactly 1 in standalone mode. Scaling changes
+	// the member list of running members live; it never restarts them.
+	// +kubebuilder:default=3
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=15
+	// +optional
+	Replicas int32 `json:"replicas,omitempty"`
+
+	// ClusterDomain is the DNS domain of the Kubernetes cluster. Members address each other as
+	// <pod>.<headless service>.<namespace>.svc.<clusterDomain>, exactly the name Nacos
+	// resolves for itself in hostname mode. Immutable after creation.
+	// +kubebuilder:default="cluster.local"
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
+	// +optional
+	ClusterDomain string `json:"clusterDomain,omitempty"`
+
+	// Storage selects where config data lives: embedded (Derby replicated by Raft) or MySQL.
+	// +kubebuilder:default={type: embedded}
+	// +optional
+	Storage StorageSpec `json:"storage,omitempty"`
+
+	// Persistence describes the PersistentVolumeClaim every member gets for /home/nacos/data.
+	// +kubebuilder:default={}
+	// +optional
+	Persistence PersistenceSpec `json:"persistence,omitempty"`
+
+	// Auth configures Nacos authentication and the server identity used between members.
+	// +kubebuilder:default={}
+	// +optional
+	Auth AuthSpec `json:"auth,omitempty"`
+
+	// Config holds extra application.properties entries and JVM settings. Changing it
+	// restarts members one at a time through the health-gated rollout.
+	// +optional
+	Config ConfigSpec `json:"config,omitempty"`
+
+	// Service configures the client Service (ports 8848 and 9848, and 8080 on 3.x).
+	// +kubebuilder:default={}
+	// +optional
+	Service ServiceSpec `json:"service,omitempty"`
+
+	// Pod customizes the member pods: resources, scheduling, metadata, security and env.
+	// +optional
+	Pod PodSpec `json:"pod,omitempty"`
+
+	// Rollout tunes how restarts roll through the cluster and lets you pause them.
+	// +kubebuilder:default={}
+	// +optional
+	Rollout RolloutSpec `json:"rollout,omitempty"`
+}
+
+// NacosCluster is a Nacos server deployment (cluster or standalone) managed by the operator.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=nacos;nc,categories=all
+// +kubebuilder:printcolumn:name="Mode",type=string,JSONPath=`.spec.mode`
+// +kubebuilder:printcolumn:name="Replicas",type=integer,JSONPath=`.spec.replicas`
+// +kubebuilder:printcolumn:name="Ready",type=integer,JSONPath=`.status.readyReplicas`
+// +kubebuilder:printcolumn:name="Distro",type=string,JSONPath=`.status.distro`,description="Members whose Distro data is initialized, of all members"
+// +kubebuilder:printcolumn:name="Version",type=string,JSONPath=`.status.version`,description="Lowest Nacos version running"
+// +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:printcolumn:name="Message",type=string,priority=1,JSONPath=`.status.conditions[?(@.type=="Ready")].message`
+type NacosCluster struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// +kubebuilder:default={}
+	// +optional
+	Spec NacosClusterSpec `json:"spec,omitempty"`
+	// +optional
+	Status NacosClusterStatus `json:"status,omitempty"`
+}
+
+// NacosClusterList is a list of NacosCluster.
+//
+// +kubebuilder:object:root=true
+type NacosClusterList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []NacosCluster `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&NacosCluster{}, &NacosClusterList{})
+}

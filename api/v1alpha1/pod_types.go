@@ -1,0 +1,115 @@
+package v1alpha1
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// PodSpec customizes the member pods. Changes roll through the cluster one member at a time.
+//
+// +kubebuilder:validation:XValidation:rule="!has(self.env) || !self.env.exists(e, e.name in ['MODE', 'NACOS_SERVERS', 'PREFER_HOST_MODE', 'NACOS_SERVER_IP', 'NACOS_APPLICATION_PORT', 'EMBEDDED_STORAGE', 'SPRING_DATASOURCE_PLATFORM', 'NACOS_AUTH_ENABLE', 'NACOS_AUTH_TOKEN', 'NACOS_AUTH_IDENTITY_KEY', 'NACOS_AUTH_IDENTITY_VALUE', 'JVM_XMS', 'JVM_XMX'] || e.name.startsWith('MYSQL_SERVICE_'))",messageExpression="'pod.env must not set ' + self.env.filter(e, e.name in ['MODE', 'NACOS_SERVERS', 'PREFER_HOST_MODE', 'NACOS_SERVER_IP', 'NACOS_APPLICATION_PORT', 'EMBEDDED_STORAGE', 'SPRING_DATASOURCE_PLATFORM', 'NACOS_AUTH_ENABLE', 'NACOS_AUTH_TOKEN', 'NACOS_AUTH_IDENTITY_KEY', 'NACOS_AUTH_IDENTITY_VALUE', 'JVM_XMS', 'JVM_XMX'] || e.name.startsWith('MYSQL_SERVICE_'))[0].name + ': the operator sets it from spec.mode, spec.storage, spec.auth or spec.config.jvm'"
+// +kubebuilder:validation:XValidation:rule="!has(self.labels) || !self.labels.exists(k, k in ['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/managed-by', 'app.kubernetes.io/component'])",message="pod.labels must not set the app.kubernetes.io/{name,instance,managed-by,component} labels: the operator selects its pods by them"
+type PodSpec struct {
+	// Resources of the Nacos container. Set a memory limit above config.jvm.heap.
+	// +optional
+	Resources corev1.ResourceRequirements `json:"resources,omitempty"`
+
+	// NodeSelector constrains the nodes members run on.
+	// +optional
+	NodeSelector map[string]string `json:"nodeSelector,omitempty"`
+
+	// Affinity of the member pods. When unset the operator prefers spreading members over
+	// nodes (soft pod anti-affinity), so one node failure cannot take out a Raft majority.
+	// +optional
+	Affinity *corev1.Affinity `json:"affinity,omitempty"`
+
+	// Tolerations of the member pods.
+	// +kubebuilder:validation:MaxItems=64
+	// +optional
+	Tolerations []corev1.Toleration `json:"tolerations,omitempty"`
+
+	// TopologySpreadConstraints of the member pods.
+	// +kubebuilder:validation:MaxItems=16
+	// +optional
+	TopologySpreadConstraints []corev1.TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
+
+	// PriorityClassName of the member pods.
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	PriorityClassName string `json:"priorityClassName,omitempty"`
+
+	// Labels added to the member pods.
+	// +optional
+	Labels map[string]string `json:"labels,omitempty"`
+
+	// Annotations added to the member pods.
+	// +optional
+	Annotations map[string]string `json:"annotations,omitempty"`
+
+	// SecurityContext of the member pods.
+	// +optional
+	SecurityContext *corev1.PodSecurityContext `json:"securityContext,omitempty"`
+
+	// Env adds environment variables to the Nacos container, e.g. secrets for properties
+	// through valueFrom.secretKeyRef. Variables the operator derives from the spec are refused.
+	// +kubebuilder:validation:MaxItems=128
+	// +optional
+	Env []corev1.EnvVar `json:"env,omitempty"`
+
+	// TerminationGracePeriodSeconds gives a stopping member time to leave cleanly after its
+	// preStop delay. At least 30 seconds.
+	// +kubebuilder:default=60
+	// +kubebuilder:validation:Minimum=30
+	// +kubebuilder:validation:Maximum=3600
+	// +optional
+	TerminationGracePeriodSeconds *int64 `json:"terminationGracePeriodSeconds,omitempty"`
+}
+
+// RolloutSpec tunes the health-gated rolling restart. Durations use Go syntax: 90s, 10m, 1h.
+type RolloutSpec struct {
+	// Paused stops restarts and scale-downs (the cluster is still observed and reported).
+	// Changes that need a restart wait, and the Paused condition says which are pending.
+	// +kubebuilder:default=false
+	// +optional
+	Paused bool `json:"paused,omitempty"`
+
+	// MemberReadyTimeout is how long a restarted member may take to become ready with Distro
+	// initialized before the rollout reports ProgressDeadlineExceeded. Distro retries every
+	// 30s by default, so allow several minutes.
+	// +kubebuilder:default="10m"
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+(ms|s|m|h))+$')",message="rollout.memberReadyTimeout must be a positive duration such as 10m or 1h30m"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^([0-9]+(ms|s|m|h))+$') || (duration(self) >= duration('1m') && duration(self) <= duration('24h'))",message="rollout.memberReadyTimeout must be between 1m and 24h: Distro initialization alone can take over a minute"
+	// +optional
+	MemberReadyTimeout *metav1.Duration `json:"memberReadyTimeout,omitempty"`
+
+	// StabilizationDelay is how long the cluster must stay healthy after a member rejoins
+	// before the next member restarts.
+	// +kubebuilder:default="10s"
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+(ms|s|m|h))+$')",message="rollout.stabilizationDelay must be a duration such as 10s or 1m"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^([0-9]+(ms|s|m|h))+$') || duration(self) <= duration('1h')",message="rollout.stabilizationDelay must be at most 1h"
+	// +optional
+	StabilizationDelay *metav1.Duration `json:"stabilizationDelay,omitempty"`
+
+	// StuckMemberTimeout is how long an outdated member may stay Pending, crash-looping or
+	// never ready before the operator replaces it without waiting for the health gates
+	// (still never while another member is down).
+	// +kubebuilder:default="5m"
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+(ms|s|m|h))+$')",message="rollout.stuckMemberTimeout must be a positive duration such as 5m"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^([0-9]+(ms|s|m|h))+$') || (duration(self) >= duration('1m') && duration(self) <= duration('24h'))",message="rollout.stuckMemberTimeout must be between 1m and 24h"
+	// +optional
+	StuckMemberTimeout *metav1.Duration `json:"stuckMemberTimeout,omitempty"`
+
+	// MemberRefreshMaxAge is how recent a peer's lastRefreshTime must be, in every member's
+	// view, for the membership gate to count the peer as live. Members report every 2s.
+	// +kubebuilder:default="30s"
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+(ms|s|m|h))+$')",message="rollout.memberRefreshMaxAge must be a positive duration such as 30s"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^([0-9]+(ms|s|m|h))+$') || (duration(self) >= duration('5s') && duration(self) <= duration('10m'))",message="rollout.memberRefreshMaxAge must be between 5s and 10m: members report to each other every 2s"
+	// +optional
+	MemberRefreshMaxAge *metav1.Duration `json:"memberRefreshMaxAge,omitempty"`
+
+	// TransferRaftLeadership moves Raft leadership off a member before restarting it (through
+	// the Nacos raft ops API), saving an election. Off by default.
+	// +kubebuilder:default=false
+	// +optional
+	TransferRaftLeadership bool `json:"transferRaftLeadership,omitempty"`
+}
