@@ -18,11 +18,11 @@ const (
 
 // NacosClusterSpec is the desired state of a Nacos deployment.
 //
-// +kubebuilder:validation:XValidation:rule="self.mode != 'cluster' || self.replicas >= 3",message="cluster mode needs at least 3 replicas: Raft needs a majority to elect a leader and a lone member never finishes Distro initialization; set replicas to 3 or more, or use mode: standalone with replicas: 1"
-// +kubebuilder:validation:XValidation:rule="self.mode != 'standalone' || self.replicas == 1",message="standalone mode runs exactly one member; set replicas: 1, or use mode: cluster with 3 or more replicas"
-// +kubebuilder:validation:XValidation:rule="self.mode == oldSelf.mode",message="mode cannot change after creation: standalone and cluster members keep their data differently; create a new NacosCluster and migrate instead"
+// +kubebuilder:validation:XValidation:rule="!has(self.mode) || !has(self.replicas) || self.mode != 'cluster' || self.replicas >= 3",message="cluster mode needs at least 3 replicas: Raft needs a majority to elect a leader and a lone member never finishes Distro initialization; set replicas to 3 or more, or use mode: standalone with replicas: 1"
+// +kubebuilder:validation:XValidation:rule="!has(self.mode) || !has(self.replicas) || self.mode != 'standalone' || self.replicas == 1",message="standalone mode runs exactly one member; set replicas: 1, or use mode: cluster with 3 or more replicas"
+// +kubebuilder:validation:XValidation:rule="!has(self.mode) || !has(oldSelf.mode) || self.mode == oldSelf.mode",message="mode cannot change after creation: standalone and cluster members keep their data differently; create a new NacosCluster and migrate instead"
 // +kubebuilder:validation:XValidation:rule="!has(oldSelf.version) || !has(self.version) || !self.version.matches('^[0-9]+[.]') || !oldSelf.version.matches('^[0-9]+[.]') || int(self.version.split('.')[0]) >= int(oldSelf.version.split('.')[0])",messageExpression="'version cannot go back from ' + oldSelf.version + ' to ' + self.version + ': a major downgrade is not supported because the newer server rewrites stored data the older one cannot read'"
-// +kubebuilder:validation:XValidation:rule="self.clusterDomain == oldSelf.clusterDomain",message="clusterDomain cannot change after creation: every member's identity in cluster.conf and Raft is derived from it"
+// +kubebuilder:validation:XValidation:rule="!has(self.clusterDomain) || !has(oldSelf.clusterDomain) || self.clusterDomain == oldSelf.clusterDomain",message="clusterDomain cannot change after creation: every member's identity in cluster.conf and Raft is derived from it"
 type NacosClusterSpec struct {
 	// Version of Nacos to run, e.g. "2.5.1" or "3.0.3". It selects the default image tag
 	// (nacos/nacos-server:v<version>) and the Nacos APIs the operator uses to read member
@@ -101,6 +101,7 @@ type NacosClusterSpec struct {
 	Service ServiceSpec `json:"service,omitempty"`
 
 	// Pod customizes the member pods: resources, scheduling, metadata, security and env.
+	// +kubebuilder:default={}
 	// +optional
 	Pod PodSpec `json:"pod,omitempty"`
 

@@ -7,7 +7,6 @@ import (
 
 // PodSpec customizes the member pods. Changes roll through the cluster one member at a time.
 //
-// +kubebuilder:validation:XValidation:rule="!has(self.env) || !self.env.exists(e, e.name in ['MODE', 'NACOS_SERVERS', 'PREFER_HOST_MODE', 'NACOS_SERVER_IP', 'NACOS_APPLICATION_PORT', 'EMBEDDED_STORAGE', 'SPRING_DATASOURCE_PLATFORM', 'NACOS_AUTH_ENABLE', 'NACOS_AUTH_TOKEN', 'NACOS_AUTH_IDENTITY_KEY', 'NACOS_AUTH_IDENTITY_VALUE', 'JVM_XMS', 'JVM_XMX'] || e.name.startsWith('MYSQL_SERVICE_'))",messageExpression="'pod.env must not set ' + self.env.filter(e, e.name in ['MODE', 'NACOS_SERVERS', 'PREFER_HOST_MODE', 'NACOS_SERVER_IP', 'NACOS_APPLICATION_PORT', 'EMBEDDED_STORAGE', 'SPRING_DATASOURCE_PLATFORM', 'NACOS_AUTH_ENABLE', 'NACOS_AUTH_TOKEN', 'NACOS_AUTH_IDENTITY_KEY', 'NACOS_AUTH_IDENTITY_VALUE', 'JVM_XMS', 'JVM_XMX'] || e.name.startsWith('MYSQL_SERVICE_'))[0].name + ': the operator sets it from spec.mode, spec.storage, spec.auth or spec.config.jvm'"
 // +kubebuilder:validation:XValidation:rule="!has(self.labels) || !self.labels.exists(k, k in ['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/managed-by', 'app.kubernetes.io/component'])",message="pod.labels must not set the app.kubernetes.io/{name,instance,managed-by,component} labels: the operator selects its pods by them"
 type PodSpec struct {
 	// Resources of the Nacos container. Set a memory limit above config.jvm.heap.
@@ -39,6 +38,7 @@ type PodSpec struct {
 	PriorityClassName string `json:"priorityClassName,omitempty"`
 
 	// Labels added to the member pods.
+	// +kubebuilder:validation:MaxProperties=64
 	// +optional
 	Labels map[string]string `json:"labels,omitempty"`
 
@@ -51,7 +51,9 @@ type PodSpec struct {
 	SecurityContext *corev1.PodSecurityContext `json:"securityContext,omitempty"`
 
 	// Env adds environment variables to the Nacos container, e.g. secrets for properties
-	// through valueFrom.secretKeyRef. Variables the operator derives from the spec are refused.
+	// through valueFrom.secretKeyRef. Variables the operator derives from the spec (MODE,
+	// NACOS_SERVERS, NACOS_AUTH_*, MYSQL_SERVICE_*, JVM_XMS, ...) are refused: the
+	// Reconciled condition turns False with reason InvalidSpec and names the variable.
 	// +kubebuilder:validation:MaxItems=128
 	// +optional
 	Env []corev1.EnvVar `json:"env,omitempty"`

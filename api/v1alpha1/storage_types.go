@@ -100,9 +100,9 @@ const (
 
 // PersistenceSpec describes the volume every member gets for /home/nacos/data.
 //
-// +kubebuilder:validation:XValidation:rule="!isQuantity(string(self.size)) || quantity(string(self.size)).isGreaterThan(quantity('0'))",messageExpression="'persistence.size must be greater than zero, e.g. 10Gi; got ' + string(self.size)"
-// +kubebuilder:validation:XValidation:rule="!isQuantity(string(self.size)) || quantity(string(self.size)).compareTo(quantity('64Ti')) <= 0",messageExpression="'persistence.size ' + string(self.size) + ' is larger than the 64Ti a Nacos member could use; Raft logs and snapshots need a few GiB'"
-// +kubebuilder:validation:XValidation:rule="!isQuantity(string(self.size)) || !isQuantity(string(oldSelf.size)) || quantity(string(self.size)).compareTo(quantity(string(oldSelf.size))) >= 0",messageExpression="'persistence.size cannot shrink from ' + string(oldSelf.size) + ' to ' + string(self.size) + ': a PersistentVolumeClaim can only grow'"
+// +kubebuilder:validation:XValidation:rule="!has(self.size) || !isQuantity(string(self.size)) || quantity(string(self.size)).isGreaterThan(quantity('0'))",messageExpression="'persistence.size must be greater than zero, e.g. 10Gi; got ' + string(self.size)"
+// +kubebuilder:validation:XValidation:rule="!has(self.size) || !isQuantity(string(self.size)) || quantity(string(self.size)).compareTo(quantity('64Ti')) <= 0",messageExpression="'persistence.size ' + string(self.size) + ' is larger than the 64Ti a Nacos member could use; Raft logs and snapshots need a few GiB'"
+// +kubebuilder:validation:XValidation:rule="!has(self.size) || !has(oldSelf.size) || !isQuantity(string(self.size)) || !isQuantity(string(oldSelf.size)) || quantity(string(self.size)).compareTo(quantity(string(oldSelf.size))) >= 0",messageExpression="'persistence.size cannot shrink from ' + string(oldSelf.size) + ' to ' + string(self.size) + ': a PersistentVolumeClaim can only grow'"
 // +kubebuilder:validation:XValidation:rule="has(self.storageClassName) == has(oldSelf.storageClassName) && (!has(self.storageClassName) || self.storageClassName == oldSelf.storageClassName)",message="persistence.storageClassName cannot change after creation: existing claims keep their class; create a new NacosCluster to move data to another class"
 type PersistenceSpec struct {
 	// Size of each member's data volume. It may grow later, never shrink.
