@@ -118,7 +118,7 @@ func run(o options) error {
 	reconciler := &controllers.NacosClusterReconciler{
 		Client:   mgr.GetClient(),
 		Scheme:   mgr.GetScheme(),
-		Recorder: mgr.GetEventRecorderFor("nacos-operator"),
+		Recorder: mgr.GetEventRecorder("nacos-operator"),
 		Clock:    clock.RealClock{},
 	}
 	if err := reconciler.SetupWithManager(mgr, o.maxConcurrentReconciles); err != nil {

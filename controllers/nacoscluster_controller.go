@@ -10,7 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/client-go/tools/record"
+	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -25,7 +25,7 @@ import (
 type NacosClusterReconciler struct {
 	client.Client
 	Scheme   *runtime.Scheme
-	Recorder record.EventRecorder
+	Recorder events.EventRecorder
 	Clock    clock.PassiveClock
 }
 
@@ -59,22 +59,13 @@ func (r *NacosClusterReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		return ctrl.Result{}, nil
 	}
 
-	status := r.computeStatus(nc)
-	if err := r.writeStatus(ctx, nc, status); err != nil {
-		return ctrl.Result{}, err
+	status := r.newStatus(nc)
+	if problems := nc.Spec.Validate(); len(problems) > 0 {
+		r.reportInvalidSpec(nc, &status, problems.ToAggregate().Error())
+		return ctrl.Result{}, r.writeStatus(ctx, nc, status) // a spec edit triggers the next pass
 	}
-	return ctrl.Result{}, nil
-}
-
-// computeStatus derives the status to report from what this pass observed. For now the
-// operator only acknowledges the spec generation; members appear with the reconciler steps.
-func (r *NacosClusterReconciler) computeStatus(nc *nacosv1alpha1.NacosCluster) nacosv1alpha1.NacosClusterStatus {
-	status := *nc.Status.DeepCopy()
-	status.ObservedGeneration = nc.Generation
-	if status.Phase == "" {
-		status.Phase = nacosv1alpha1.PhasePending
-	}
-	return status
+	r.reportSpecAccepted(nc, &status)
+	return ctrl.Result{}, r.writeStatus(ctx, nc, status)
 }
 
 // SetupWithManager registers the controller. StatefulSets and Pods are watched without a

@@ -31,7 +31,6 @@ type AuthSpec struct {
 	AdminCredentialsSecretRef *CredentialsSecretRef `json:"adminCredentialsSecretRef,omitempty"`
 }
 
-
 // ConfigSpec holds extra server configuration. Changing it restarts members one at a time.
 //
 // +kubebuilder:validation:XValidation:rule="!has(self.properties) || !self.properties.exists(k, k in ['nacos.naming.data.warmup'])",message="config.properties must not set nacos.naming.data.warmup: the operator forces it to true so that readiness covers Distro initialization"

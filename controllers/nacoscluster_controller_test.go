@@ -1,0 +1,124 @@
+package controllers
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	clocktesting "k8s.io/utils/clock/testing"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
+
+	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
+)
+
+// fixture is a reconciler on the fake client that counts status writes.
+type fixture struct {
+	r            *NacosClusterReconciler
+	recorder     *events.FakeRecorder
+	statusWrites int
+}
+
+func newFixture(t *testing.T, objs ...client.Object) *fixture {
+	t.Helper()
+	scheme := runtime.NewScheme()
+	if err := nacosv1alpha1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{recorder: events.NewFakeRecorder(10)}
+	c := fake.NewClientBuilder().WithScheme(scheme).WithObjects(objs...).
+		WithStatusSubresource(&nacosv1alpha1.NacosCluster{}).
+		WithInterceptorFuncs(interceptor.Funcs{
+			SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, p client.Patch, o ...client.SubResourcePatchOption) error {
+				f.statusWrites++
+				return c.SubResource(sub).Patch(ctx, obj, p, o...)
+			},
+		}).Build()
+	f.r = &NacosClusterReconciler{Client: c, Scheme: scheme, Recorder: f.recorder,
+		Clock: clocktesting.NewFakePassiveClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))}
+	return f
+}
+
+func (f *fixture) reconcile(t *testing.T, name string) *nacosv1alpha1.NacosCluster {
+	t.Helper()
+	key := types.NamespacedName{Namespace: "ns", Name: name}
+	if _, err := f.r.Reconcile(context.Background(), ctrl.Request{NamespacedName: key}); err != nil {
+		t.Fatalf("reconcile: %v", err)
+	}
+	nc := &nacosv1alpha1.NacosCluster{}
+	if err := f.r.Get(context.Background(), key, nc); err != nil {
+		t.Fatal(err)
+	}
+	return nc
+}
+
+func cluster(name string, generation int64, mutate ...func(*nacosv1alpha1.NacosCluster)) *nacosv1alpha1.NacosCluster {
+	nc := &nacosv1alpha1.NacosCluster{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: name, Generation: generation}}
+	nc.Spec.Mode, nc.Spec.Replicas, nc.Spec.Version = nacosv1alpha1.ModeCluster, 3, "2.5.1"
+	for _, m := range mutate {
+		m(nc)
+	}
+	return nc
+}
+
+func TestReconcileAcceptsSpecAndSkipsNoOpWrites(t *testing.T) {
+	f := newFixture(t, cluster("a", 4))
+	nc := f.reconcile(t, "a")
+	if nc.Status.ObservedGeneration != 4 || nc.Status.Phase != nacosv1alpha1.PhasePending {
+		t.Fatalf("status = gen %d phase %q, want gen 4 phase Pending", nc.Status.ObservedGeneration, nc.Status.Phase)
+	}
+	c := meta.FindStatusCondition(nc.Status.Conditions, nacosv1alpha1.ConditionReconciled)
+	if c == nil || c.Status != metav1.ConditionTrue || c.Reason != nacosv1alpha1.ReasonReconcileSucceeded || c.ObservedGeneration != 4 {
+		t.Fatalf("Reconciled condition = %+v", c)
+	}
+	if !c.LastTransitionTime.Time.Equal(f.r.Clock.Now()) {
+		t.Errorf("transition time %v does not come from the injected clock %v", c.LastTransitionTime, f.r.Clock.Now())
+	}
+	f.reconcile(t, "a")
+	f.reconcile(t, "a")
+	if f.statusWrites != 1 {
+		t.Errorf("status written %d times over 3 identical passes, want 1", f.statusWrites)
+	}
+}
+
+func TestReconcileRefusesManagedEnvOnce(t *testing.T) {
+	f := newFixture(t, cluster("b", 2, func(nc *nacosv1alpha1.NacosCluster) {
+		nc.Spec.Pod.Env = []corev1.EnvVar{{Name: "NACOS_SERVERS", Value: "x"}}
+	}))
+	nc := f.reconcile(t, "b")
+	c := meta.FindStatusCondition(nc.Status.Conditions, nacosv1alpha1.ConditionReconciled)
+	if c == nil || c.Status != metav1.ConditionFalse || c.Reason != nacosv1alpha1.ReasonInvalidSpec {
+		t.Fatalf("Reconciled condition = %+v, want False/InvalidSpec", c)
+	}
+	wantMsg := "The spec cannot be applied: spec.pod.env[0].name: Forbidden: NACOS_SERVERS is set by the operator from spec.replicas"
+	if !strings.HasPrefix(c.Message, wantMsg) {
+		t.Errorf("message = %q, want prefix %q", c.Message, wantMsg)
+	}
+	if nc.Status.Phase != nacosv1alpha1.PhaseFailed {
+		t.Errorf("phase = %q, want Failed", nc.Status.Phase)
+	}
+	f.reconcile(t, "b")
+	if got := len(f.recorder.Events); got != 1 {
+		t.Fatalf("%d events after two passes over the same bad spec, want 1", got)
+	}
+	if e := <-f.recorder.Events; !strings.HasPrefix(e, "Warning InvalidSpec "+wantMsg) {
+		t.Errorf("event = %q", e)
+	}
+}
+
+func TestReconcileMissingObjectIsNotAnError(t *testing.T) {
+	f := newFixture(t)
+	_, err := f.r.Reconcile(context.Background(), ctrl.Request{NamespacedName: types.NamespacedName{Namespace: "ns", Name: "gone"}})
+	if err != nil || f.statusWrites != 0 {
+		t.Fatalf("err = %v, writes = %d; want nil and 0", err, f.statusWrites)
+	}
+}

@@ -1,0 +1,144 @@
+package integration
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	eventsv1 "k8s.io/api/events/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/clock"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
+	"github.com/nacos-operator/nacos-operator/controllers"
+	"github.com/nacos-operator/nacos-operator/test/harness"
+)
+
+// startOperator runs the NacosCluster controller in this process until the test ends.
+func startOperator(t *testing.T) {
+	t.Helper()
+	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
+		Scheme:                 env.Scheme,
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
+		// Each test runs its own operator; only one at a time reconciles.
+		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &controllers.NacosClusterReconciler{
+		Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
+		Recorder: mgr.GetEventRecorder("nacos-operator"), Clock: clock.RealClock{},
+	}
+	if err := r.SetupWithManager(mgr, 2); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("manager: %v", err)
+		}
+	})
+}
+
+// waitForStatus polls the NacosCluster until check accepts it.
+func waitForStatus(t *testing.T, key types.NamespacedName, check func(*nacosv1alpha1.NacosCluster) error) *nacosv1alpha1.NacosCluster {
+	t.Helper()
+	nc := &nacosv1alpha1.NacosCluster{}
+	err := harness.Eventually(context.Background(), 20*time.Second, func(ctx context.Context) (bool, error) {
+		if err := env.Client.Get(ctx, key, nc); err != nil {
+			return false, err
+		}
+		err := check(nc)
+		return err == nil, err
+	})
+	if err != nil {
+		t.Fatalf("NacosCluster %s: %v", key, err)
+	}
+	return nc
+}
+
+func reconciledAt(generation int64, status metav1.ConditionStatus, reason string) func(*nacosv1alpha1.NacosCluster) error {
+	return func(nc *nacosv1alpha1.NacosCluster) error {
+		want := generation
+		if want == 0 {
+			want = nc.Generation
+		}
+		c := meta.FindStatusCondition(nc.Status.Conditions, nacosv1alpha1.ConditionReconciled)
+		if nc.Status.ObservedGeneration != want || c == nil || c.Status != status || c.Reason != reason || c.ObservedGeneration != want {
+			return fmt.Errorf("observedGeneration %d (want %d), Reconciled %+v (want %s/%s)", nc.Status.ObservedGeneration, want, c, status, reason)
+		}
+		return nil
+	}
+}
+
+func TestOperatorObservesGenerations(t *testing.T) {
+	startOperator(t)
+	ns := namespace(t)
+	ctx := context.Background()
+	key := types.NamespacedName{Namespace: ns, Name: "gen"}
+	if err := env.Client.Create(ctx, newCluster(t, ns, key.Name, `{}`)); err != nil {
+		t.Fatal(err)
+	}
+	nc := waitForStatus(t, key, reconciledAt(1, metav1.ConditionTrue, nacosv1alpha1.ReasonReconcileSucceeded))
+	if nc.Status.Phase != nacosv1alpha1.PhasePending {
+		t.Errorf("phase = %q, want Pending", nc.Status.Phase)
+	}
+	if err := env.Client.Patch(ctx, newCluster(t, ns, key.Name, `{}`), rawPatch(types.MergePatchType, `{"spec":{"replicas":5}}`)); err != nil {
+		t.Fatal(err)
+	}
+	waitForStatus(t, key, reconciledAt(2, metav1.ConditionTrue, nacosv1alpha1.ReasonReconcileSucceeded))
+}
+
+func TestOperatorReportsSpecItCannotApply(t *testing.T) {
+	startOperator(t)
+	ns := namespace(t)
+	ctx := context.Background()
+	key := types.NamespacedName{Namespace: ns, Name: "managed-env"}
+	if err := env.Client.Create(ctx, newCluster(t, ns, key.Name, `pod: {env: [{name: MODE, value: standalone}]}`)); err != nil {
+		t.Fatal(err)
+	}
+	nc := waitForStatus(t, key, reconciledAt(0, metav1.ConditionFalse, nacosv1alpha1.ReasonInvalidSpec))
+	c := meta.FindStatusCondition(nc.Status.Conditions, nacosv1alpha1.ConditionReconciled)
+	want := "spec.pod.env[0].name: Forbidden: MODE is set by the operator from spec.mode"
+	if !strings.Contains(c.Message, want) || nc.Status.Phase != nacosv1alpha1.PhaseFailed {
+		t.Fatalf("phase %q, message %q; want Failed and %q", nc.Status.Phase, c.Message, want)
+	}
+	// The user reads it with kubectl describe: a Warning Event on the object.
+	err := harness.Eventually(ctx, 20*time.Second, func(ctx context.Context) (bool, error) {
+		list := &eventsv1.EventList{}
+		if err := env.Client.List(ctx, list, client.InNamespace(ns)); err != nil {
+			return false, err
+		}
+		for _, e := range list.Items {
+			if e.Regarding.Name == key.Name && e.Type == "Warning" && e.Reason == nacosv1alpha1.ReasonInvalidSpec && strings.Contains(e.Note, want) {
+				return true, nil
+			}
+		}
+		return false, fmt.Errorf("no Warning InvalidSpec event among %d events", len(list.Items))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Fixing the spec clears the failure.
+	if err := env.Client.Patch(ctx, newCluster(t, ns, key.Name, `{}`), rawPatch(types.JSONPatchType, `[{"op":"remove","path":"/spec/pod/env"}]`)); err != nil {
+		t.Fatal(err)
+	}
+	nc = waitForStatus(t, key, reconciledAt(0, metav1.ConditionTrue, nacosv1alpha1.ReasonReconcileSucceeded))
+	if nc.Status.Phase != nacosv1alpha1.PhasePending {
+		t.Errorf("phase after the fix = %q, want Pending", nc.Status.Phase)
+	}
+}
