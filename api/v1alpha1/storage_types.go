@@ -18,7 +18,7 @@ const (
 
 // StorageSpec selects the config-data store.
 //
-// +kubebuilder:validation:XValidation:rule="self.type != 'mysql' || (has(self.mysql) && has(self.mysql.host) && self.mysql.host != ”)",message="storage.type mysql needs storage.mysql.host, the address of the MySQL server"
+// +kubebuilder:validation:XValidation:rule="self.type != 'mysql' || (has(self.mysql) && has(self.mysql.host) && size(self.mysql.host) > 0)",message="storage.type mysql needs storage.mysql.host, the address of the MySQL server"
 // +kubebuilder:validation:XValidation:rule="self.type != 'mysql' || (has(self.mysql) && has(self.mysql.credentialsSecretRef))",message="storage.type mysql needs storage.mysql.credentialsSecretRef naming a Secret with the database username and password (passwords are never written in the spec)"
 // +kubebuilder:validation:XValidation:rule="self.type != 'embedded' || !has(self.mysql)",message="storage.mysql is set but storage.type is embedded: set type: mysql to use MySQL, or remove storage.mysql"
 type StorageSpec struct {

@@ -16,19 +16,24 @@ import (
 	"github.com/nacos-operator/nacos-operator/test/harness"
 )
 
-// kubectl runs the kubectl built with the control plane against the test API server until
-// it succeeds: the API server publishes a new CRD's OpenAPI a moment after it is established.
+// kubectl runs the kubectl built with the control plane against the test API server. It
+// retries only while kubectl's discovery does not know the CRD yet: the API server publishes
+// a new CRD's OpenAPI a moment after it is established. Any other failure fails the test.
 func kubectl(t *testing.T, args ...string) string {
 	t.Helper()
 	var out []byte
+	var failed error
 	err := harness.Eventually(context.Background(), 30*time.Second, func(ctx context.Context) (bool, error) {
-		var err error
 		cmd := exec.CommandContext(ctx, filepath.Join(env.Assets, "kubectl"), append([]string{"--kubeconfig", env.Kubeconfig}, args...)...)
-		if out, err = cmd.CombinedOutput(); err != nil {
-			return false, fmt.Errorf("%w: %s", err, out)
+		out, failed = cmd.CombinedOutput()
+		if failed != nil && strings.Contains(string(out), "couldn't find resource") {
+			return false, fmt.Errorf("%w: %s", failed, out)
 		}
 		return true, nil
 	})
+	if err == nil && failed != nil {
+		err = fmt.Errorf("%w: %s", failed, out)
+	}
 	if err != nil {
 		t.Fatalf("kubectl %s: %v", strings.Join(args, " "), err)
 	}

@@ -8,6 +8,10 @@ import (
 	"os"
 	"testing"
 
+	"github.com/go-logr/logr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
 	"github.com/nacos-operator/nacos-operator/test/harness"
 )
 
@@ -20,6 +24,12 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
+	// The operator's logs are noise in a passing run; NACOS_TEST_LOG=1 shows them.
+	logger := logr.Discard()
+	if os.Getenv("NACOS_TEST_LOG") != "" {
+		logger = zap.New(zap.UseDevMode(true), zap.WriteTo(os.Stderr))
+	}
+	ctrl.SetLogger(logger)
 	var err error
 	env, err = harness.Start(harness.Options{ControllerManager: true})
 	if err != nil {
