@@ -4,6 +4,7 @@ package main
 
 import (
 	"crypto/tls"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -55,7 +56,7 @@ func parseFlags(args []string) (options, error) {
 	o.zap.Development = false
 	o.zap.BindFlags(fs)
 	if err := fs.Parse(args); err != nil {
-		return o, err
+		return o, fmt.Errorf("parse flags: %w", err)
 	}
 	if o.maxConcurrentReconciles < 1 {
 		return o, fmt.Errorf("--max-concurrent-reconciles must be at least 1, got %d", o.maxConcurrentReconciles)
@@ -79,7 +80,11 @@ func (o options) namespaces() map[string]cache.Config {
 
 func main() {
 	o, err := parseFlags(os.Args[1:])
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	}
 	if err != nil {
+		fmt.Fprintln(os.Stderr, "manager:", err)
 		os.Exit(2)
 	}
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&o.zap)))
@@ -131,5 +136,8 @@ func run(o options) error {
 		return fmt.Errorf("add readyz check: %w", err)
 	}
 	ctrl.Log.Info("starting manager", "watchNamespaces", o.watchNamespaces, "maxConcurrentReconciles", o.maxConcurrentReconciles)
-	return mgr.Start(ctrl.SetupSignalHandler())
+	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
+		return fmt.Errorf("run manager: %w", err)
+	}
+	return nil
 }

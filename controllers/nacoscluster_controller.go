@@ -71,7 +71,7 @@ func (r *NacosClusterReconciler) Reconcile(ctx context.Context, req ctrl.Request
 // SetupWithManager registers the controller. StatefulSets and Pods are watched without a
 // generation predicate: their status changes (readiness, revisions) drive the rollout.
 func (r *NacosClusterReconciler) SetupWithManager(mgr ctrl.Manager, maxConcurrent int) error {
-	return ctrl.NewControllerManagedBy(mgr).
+	err := ctrl.NewControllerManagedBy(mgr).
 		For(&nacosv1alpha1.NacosCluster{}).
 		Owns(&appsv1.StatefulSet{}).
 		Owns(&corev1.Service{}).
@@ -79,4 +79,8 @@ func (r *NacosClusterReconciler) SetupWithManager(mgr ctrl.Manager, maxConcurren
 		WithOptions(controller.Options{MaxConcurrentReconciles: maxConcurrent}).
 		Named("nacoscluster").
 		Complete(r)
+	if err != nil {
+		return fmt.Errorf("build NacosCluster controller: %w", err)
+	}
+	return nil
 }

@@ -33,65 +33,65 @@ const (
 // Condition reasons. They are CamelCase, stable API: tools may match on them. Gate names of
 // the rolling restart are reasons too, and appear in status.members[].blockedBy.
 const (
-	// ReasonReconciling: the operator has accepted the spec and is creating or updating resources.
+	// ReasonReconciling means the operator has accepted the spec and is creating or updating resources.
 	ReasonReconciling = "Reconciling"
-	// ReasonReconcileSucceeded: every owned resource matches the spec.
+	// ReasonReconcileSucceeded means every owned resource matches the spec.
 	ReasonReconcileSucceeded = "ReconcileSucceeded"
-	// ReasonReconcileFailed: applying the spec failed; the message holds the error.
+	// ReasonReconcileFailed means applying the spec failed; the message holds the error.
 	ReasonReconcileFailed = "ReconcileFailed"
-	// ReasonInvalidSpec: the spec passed admission but cannot be applied (e.g. a missing Secret key).
+	// ReasonInvalidSpec means the spec passed admission but cannot be applied (e.g. a missing Secret key).
 	ReasonInvalidSpec = "InvalidSpec"
 
-	// ReasonAllMembersReady: every member is ready in Kubernetes and Nacos.
+	// ReasonAllMembersReady means every member is ready in Kubernetes and Nacos.
 	ReasonAllMembersReady = "AllMembersReady"
-	// ReasonMembersNotReady: at least one member is not ready; the message names them.
+	// ReasonMembersNotReady means at least one member is not ready; the message names them.
 	ReasonMembersNotReady = "MembersNotReady"
-	// ReasonQuorumAvailable: a majority of members is ready.
+	// ReasonQuorumAvailable means a majority of members is ready.
 	ReasonQuorumAvailable = "QuorumAvailable"
-	// ReasonQuorumLost: fewer than a majority of members is ready.
+	// ReasonQuorumLost means fewer than a majority of members is ready.
 	ReasonQuorumLost = "QuorumLost"
 
-	// ReasonRollingRestart: members are restarted one at a time to reach the update revision.
+	// ReasonRollingRestart means members are restarted one at a time to reach the update revision.
 	ReasonRollingRestart = "RollingRestart"
-	// ReasonScalingUp: members are being added.
+	// ReasonScalingUp means members are being added.
 	ReasonScalingUp = "ScalingUp"
-	// ReasonScalingDown: members are being removed, highest ordinal first.
+	// ReasonScalingDown means members are being removed, highest ordinal first.
 	ReasonScalingDown = "ScalingDown"
-	// ReasonUpToDate: every member runs the update revision; nothing is in progress.
+	// ReasonUpToDate means every member runs the update revision; nothing is in progress.
 	ReasonUpToDate = "UpToDate"
-	// ReasonProgressDeadlineExceeded: a restarted member did not become ready with Distro
+	// ReasonProgressDeadlineExceeded means a restarted member did not become ready with Distro
 	// initialized within spec.rollout.memberReadyTimeout.
 	ReasonProgressDeadlineExceeded = "ProgressDeadlineExceeded"
 
-	// ReasonMembershipConsistent: every member sees exactly the desired peers, all UP.
+	// ReasonMembershipConsistent means every member sees exactly the desired peers, all UP.
 	ReasonMembershipConsistent = "MembershipConsistent"
-	// ReasonMembershipMismatch: some member sees missing, extra or phantom peers.
+	// ReasonMembershipMismatch means some member sees missing, extra or phantom peers.
 	ReasonMembershipMismatch = "MembershipMismatch"
-	// ReasonPeersUnhealthy: some member sees a peer SUSPICIOUS or DOWN.
+	// ReasonPeersUnhealthy means some member sees a peer SUSPICIOUS or DOWN.
 	ReasonPeersUnhealthy = "PeersUnhealthy"
 
-	// ReasonDistroInitialized: every member's naming status is UP.
+	// ReasonDistroInitialized means every member's naming status is UP.
 	ReasonDistroInitialized = "DistroInitialized"
-	// ReasonDistroNotInitialized: some member's naming status is not UP; the message quotes Nacos.
+	// ReasonDistroNotInitialized means some member's naming status is not UP; the message quotes Nacos.
 	ReasonDistroNotInitialized = "DistroNotInitialized"
 
-	// ReasonLeaderElected: every Raft group has an agreed leader.
+	// ReasonLeaderElected means every Raft group has an agreed leader.
 	ReasonLeaderElected = "LeaderElected"
-	// ReasonNoRaftLeader: some Raft group has no leader or members disagree on it.
+	// ReasonNoRaftLeader means some Raft group has no leader or members disagree on it.
 	ReasonNoRaftLeader = "NoRaftLeader"
-	// ReasonRaftPeersMismatch: a Raft group's peers differ from the desired members.
+	// ReasonRaftPeersMismatch means a Raft group's peers differ from the desired members.
 	ReasonRaftPeersMismatch = "RaftPeersMismatch"
 
-	// ReasonMembersUnreachable: the operator cannot reach some members' HTTP API.
+	// ReasonMembersUnreachable means the operator cannot reach some members' HTTP API.
 	ReasonMembersUnreachable = "MembersUnreachable"
-	// ReasonNotApplicable: the signal does not exist in this mode (e.g. Raft in standalone mode).
+	// ReasonNotApplicable means the signal does not exist in this mode (e.g. Raft in standalone mode).
 	ReasonNotApplicable = "NotApplicable"
 
-	// ReasonPausedBySpec: spec.rollout.paused is true.
+	// ReasonPausedBySpec means spec.rollout.paused is true.
 	ReasonPausedBySpec = "PausedBySpec"
-	// ReasonPausedByAnnotation: the nacos.io/pause-reconciliation annotation is "true".
+	// ReasonPausedByAnnotation means the nacos.io/pause-reconciliation annotation is "true".
 	ReasonPausedByAnnotation = "PausedByAnnotation"
-	// ReasonNotPaused: nothing is paused.
+	// ReasonNotPaused means nothing is paused.
 	ReasonNotPaused = "NotPaused"
 )
 
@@ -99,26 +99,26 @@ const (
 // blocks a restart; it is the reason of Progressing while it holds the rollout and the
 // blockedBy of the member waiting on it.
 const (
-	// GateCacheNotInSync: the last action (a pod deletion, a StatefulSet update) is not yet visible.
+	// GateCacheNotInSync means the last action (a pod deletion, a StatefulSet update) is not yet visible.
 	GateCacheNotInSync = "CacheNotInSync"
-	// GateMemberTerminating: a member pod is terminating.
+	// GateMemberTerminating means a member pod is terminating.
 	GateMemberTerminating = "MemberTerminating"
-	// GatePodsNotReady: a member pod is not Ready in Kubernetes.
+	// GatePodsNotReady means a member pod is not Ready in Kubernetes.
 	GatePodsNotReady = "PodsNotReady"
-	// GateMembersNotHealthy: a member's readiness endpoint says it is not ready.
+	// GateMembersNotHealthy means a member's readiness endpoint says it is not ready.
 	GateMembersNotHealthy = "MembersNotHealthy"
-	// GateDistroNotInitialized: a member's Distro data has not loaded.
+	// GateDistroNotInitialized means a member's Distro data has not loaded.
 	GateDistroNotInitialized = ReasonDistroNotInitialized
-	// GateMembershipMismatch: some member's view of the cluster differs from the desired set.
+	// GateMembershipMismatch means some member's view of the cluster differs from the desired set.
 	GateMembershipMismatch = ReasonMembershipMismatch
-	// GateNoRaftLeader: a Raft group lacks an agreed leader or has unexpected peers.
+	// GateNoRaftLeader means a Raft group lacks an agreed leader or has unexpected peers.
 	GateNoRaftLeader = ReasonNoRaftLeader
-	// GatePreviousMemberNotRejoined: the member restarted last is not yet UP, at the target
+	// GatePreviousMemberNotRejoined means the member restarted last is not yet UP, at the target
 	// version and freshly refreshed, in every peer's view.
 	GatePreviousMemberNotRejoined = "PreviousMemberNotRejoined"
-	// GateStabilizing: the cluster became healthy less than spec.rollout.stabilizationDelay ago.
+	// GateStabilizing means the cluster became healthy less than spec.rollout.stabilizationDelay ago.
 	GateStabilizing = "Stabilizing"
-	// GateRolloutPaused: the rollout is paused.
+	// GateRolloutPaused means the rollout is paused.
 	GateRolloutPaused = "RolloutPaused"
 )
 

@@ -10,21 +10,21 @@ import (
 type Phase string
 
 const (
-	// PhasePending: the operator has not created the members yet.
+	// PhasePending means the operator has not created the members yet.
 	PhasePending Phase = "Pending"
-	// PhaseInitializing: members are starting or loading Distro data for the first time.
+	// PhaseInitializing means members are starting or loading Distro data for the first time.
 	PhaseInitializing Phase = "Initializing"
-	// PhaseReady: every member is ready, Distro is initialized everywhere, Raft has leaders.
+	// PhaseReady means every member is ready, Distro is initialized everywhere, Raft has leaders.
 	PhaseReady Phase = "Ready"
-	// PhaseUpdating: a rolling restart is in progress.
+	// PhaseUpdating means a rolling restart is in progress.
 	PhaseUpdating Phase = "Updating"
-	// PhaseScaling: members are being added or removed.
+	// PhaseScaling means members are being added or removed.
 	PhaseScaling Phase = "Scaling"
-	// PhaseDegraded: the cluster was ready and now is not; the Degraded condition says why.
+	// PhaseDegraded means the cluster was ready and now is not; the Degraded condition says why.
 	PhaseDegraded Phase = "Degraded"
-	// PhasePaused: reconciliation or rollout is paused by the user.
+	// PhasePaused means reconciliation or rollout is paused by the user.
 	PhasePaused Phase = "Paused"
-	// PhaseFailed: the spec cannot be reconciled (e.g. a referenced Secret is missing).
+	// PhaseFailed means the spec cannot be reconciled (e.g. a referenced Secret is missing).
 	PhaseFailed Phase = "Failed"
 )
 
@@ -33,13 +33,13 @@ const (
 type MemberHealth string
 
 const (
-	// HealthReady: the readiness endpoint answered OK (HTTP 200 and, where the body has one, code 0).
+	// HealthReady means the readiness endpoint answered OK (HTTP 200 and, where the body has one, code 0).
 	HealthReady MemberHealth = "Ready"
-	// HealthNotReady: the member answered that it is not ready (e.g. "naming not in readiness").
+	// HealthNotReady means the member answered that it is not ready (e.g. "naming not in readiness").
 	HealthNotReady MemberHealth = "NotReady"
-	// HealthUnreachable: the member did not answer (no pod IP, connection refused, timeout).
+	// HealthUnreachable means the member did not answer (no pod IP, connection refused, timeout).
 	HealthUnreachable MemberHealth = "Unreachable"
-	// HealthUnknown: not probed yet.
+	// HealthUnknown means not probed yet.
 	HealthUnknown MemberHealth = "Unknown"
 )
 
@@ -92,7 +92,7 @@ type NacosClusterStatus struct {
 	// +optional
 	Members []MemberStatus `json:"members,omitempty"`
 
-	// Conditions: Ready, Available, Progressing, Degraded, MembershipConsistent,
+	// Conditions means: Ready, Available, Progressing, Degraded, MembershipConsistent,
 	// DistroInitialized, RaftLeaderElected, Reconciled and Paused (see conditions.go).
 	// +listType=map
 	// +listMapKey=type

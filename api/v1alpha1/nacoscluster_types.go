@@ -143,7 +143,3 @@ type NacosClusterList struct {
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []NacosCluster `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&NacosCluster{}, &NacosClusterList{})
-}

@@ -1,0 +1,53 @@
+package main
+
+import (
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+)
+
+func TestParseFlagsDefaults(t *testing.T) {
+	o, err := parseFlags(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.metricsAddr != ":8443" || !o.secureMetrics || o.probeAddr != ":8081" || o.leaderElect || o.maxConcurrentReconciles != 2 {
+		t.Errorf("defaults = %+v", o)
+	}
+	if o.namespaces() != nil {
+		t.Errorf("default namespaces = %v, want nil (all namespaces)", o.namespaces())
+	}
+}
+
+func TestParseFlagsNamespacesAndOptions(t *testing.T) {
+	o, err := parseFlags([]string{"--watch-namespaces= a, b ,,c", "--leader-elect", "--max-concurrent-reconciles=4", "--zap-log-level=debug"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for ns := range o.namespaces() {
+		got = append(got, ns)
+	}
+	sort.Strings(got)
+	if !reflect.DeepEqual(got, []string{"a", "b", "c"}) {
+		t.Errorf("namespaces = %v, want [a b c]", got)
+	}
+	if !o.leaderElect || o.maxConcurrentReconciles != 4 {
+		t.Errorf("options = %+v", o)
+	}
+}
+
+func TestParseFlagsRejectsBadInput(t *testing.T) {
+	cases := map[string]string{
+		"--max-concurrent-reconciles=0": "--max-concurrent-reconciles must be at least 1, got 0",
+		"--leader-elect=maybe":          "invalid boolean value",
+		"--no-such-flag":                "flag provided but not defined",
+	}
+	for arg, want := range cases {
+		_, err := parseFlags([]string{arg})
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("parseFlags(%s) error = %v, want %q", arg, err, want)
+		}
+	}
+}
