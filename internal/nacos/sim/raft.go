@@ -1,0 +1,195 @@
+package sim
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+)
+
+// The JRaft groups of a Nacos member; nacos_config exists only with embedded storage.
+var namingGroups = []string{"naming_instance_metadata", "naming_persistent_service", "naming_persistent_service_v2", "naming_service_metadata"}
+
+// raftGroup is this member's view of one Raft group. The model is not Raft: it reproduces
+// what Nacos exposes of it. A leader exists while a majority of the group's peers is alive
+// (self, or a member UP with a recent exchange); losing the leader costs an election after
+// ElectionTimeout, which raises the term; the lowest alive address wins, so members
+// converge, and a report carrying a higher term is adopted.
+type raftGroup struct {
+	peers      map[string]bool // raft addresses (host:port-1000)
+	leader     string
+	term       int64
+	leaderLost bool
+	lostAt     int64 // clock ms when the leader was lost
+}
+
+func (m *Member) groupNames() []string {
+	if m.cfg.Storage == StorageEmbedded {
+		return append(append([]string(nil), namingGroups...), "nacos_config")
+	}
+	return namingGroups
+}
+
+func (m *Member) raftStatePath() string {
+	return filepath.Join(m.cfg.dataDir(), "protocol", "raft", "sim-peers.json")
+}
+
+// loadRaft restores each group's peers from the data directory, like JRaft's persisted
+// configuration: addresses this member no longer has (an old pod IP) stay as stale peers.
+func (m *Member) loadRaft() map[string]*raftGroup {
+	saved := map[string][]string{}
+	if data, err := os.ReadFile(m.raftStatePath()); err == nil {
+		_ = json.Unmarshal(data, &saved)
+	}
+	groups := map[string]*raftGroup{}
+	now := m.cfg.Clock.Now().UnixMilli()
+	for _, name := range m.groupNames() {
+		g := &raftGroup{peers: map[string]bool{raftAddress(m.cfg.Address): true}, leaderLost: true, lostAt: now}
+		for _, p := range saved[name] {
+			g.peers[p] = true
+		}
+		groups[name] = g
+	}
+	return groups
+}
+
+func (m *Member) saveRaftLocked() {
+	out := map[string][]string{}
+	for name, g := range m.raft {
+		out[name] = sortedKeys(g.peers)
+	}
+	data, _ := json.Marshal(out)
+	if err := os.MkdirAll(filepath.Dir(m.raftStatePath()), 0o755); err == nil {
+		_ = os.WriteFile(m.raftStatePath(), data, 0o644)
+	}
+}
+
+// raftPeerChangeLocked is JRaftServer.peerChange: dropped members leave every group, new
+// members join (they register themselves with the leader in Nacos).
+func (m *Member) raftPeerChangeLocked(dropped []string) {
+	for _, g := range m.raft {
+		for _, d := range dropped {
+			delete(g.peers, d)
+		}
+		for a := range m.members {
+			g.peers[raftAddress(a)] = true
+		}
+	}
+	m.saveRaftLocked()
+}
+
+// raftTick re-evaluates every group's leader.
+func (m *Member) raftTick() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.cfg.Clock.Now().UnixMilli()
+	for _, g := range m.raft {
+		m.evaluateLocked(g, now)
+	}
+}
+
+func (m *Member) evaluateLocked(g *raftGroup, now int64) {
+	alive := 0
+	var lowest string
+	for p := range g.peers {
+		if m.raftPeerAliveLocked(p) {
+			alive++
+			if lowest == "" || p < lowest {
+				lowest = p
+			}
+		}
+	}
+	quorum := alive*2 > len(g.peers)
+	if quorum && g.leader != "" && m.raftPeerAliveLocked(g.leader) {
+		return
+	}
+	if g.leader != "" || !g.leaderLost {
+		g.leader, g.leaderLost, g.lostAt = "", true, now
+	}
+	if quorum && now-g.lostAt >= m.cfg.Periods.ElectionTimeout.Milliseconds() {
+		g.leader, g.leaderLost = lowest, false
+		g.term++
+	}
+}
+
+// raftPeerAliveLocked: self, or a member that is UP and exchanged with us within an
+// election timeout.
+func (m *Member) raftPeerAliveLocked(raftAddr string) bool {
+	if raftAddr == raftAddress(m.cfg.Address) {
+		return true
+	}
+	now := m.cfg.Clock.Now()
+	for a, p := range m.members {
+		if raftAddress(a) == raftAddr {
+			return p.state == stateUp && !p.lastContact.IsZero() && now.Sub(p.lastContact) <= 2*m.cfg.Periods.ElectionTimeout
+		}
+	}
+	return false
+}
+
+// adoptRaftLocked takes a leader announced by a peer with a higher term, if that leader is
+// alive here.
+func (m *Member) adoptRaftLocked(ext map[string]any) {
+	meta, _ := ext["raftMetaData"].(map[string]any)
+	groups, _ := meta["metaDataMap"].(map[string]any)
+	for name, raw := range groups {
+		g, ok := m.raft[name]
+		info, _ := raw.(map[string]any)
+		if !ok || info == nil {
+			continue
+		}
+		leader, _ := info["leader"].(string)
+		term, _ := info["term"].(float64)
+		if leader != "" && int64(term) > g.term && g.peers[leader] && m.raftPeerAliveLocked(leader) {
+			g.leader, g.term, g.leaderLost = leader, int64(term), false
+		}
+	}
+}
+
+// leaderLocked is the leader this member sees for a group ("" when none).
+func (m *Member) leaderLocked(group string) string {
+	if m.faults.NoRaftLeader {
+		return ""
+	}
+	if m.cfg.Standalone {
+		return raftAddress(m.cfg.Address)
+	}
+	if g, ok := m.raft[group]; ok {
+		return g.leader
+	}
+	return ""
+}
+
+func (m *Member) allLeadersLocked() bool {
+	for name := range m.raft {
+		if m.leaderLocked(name) == "" {
+			return false
+		}
+	}
+	return true
+}
+
+// raftMetaDataLocked is what JRaftProtocol.injectProtocolMetaData publishes in extendInfo.
+func (m *Member) raftMetaDataLocked() map[string]any {
+	groups := map[string]any{}
+	for name, g := range m.raft {
+		info := map[string]any{"raftGroupMember": sortedKeys(g.peers), "term": g.term}
+		if l := m.leaderLocked(name); l != "" {
+			info["leader"] = l
+		}
+		if m.faults.NoRaftLeader {
+			info["errMsg"] = "Leader is not elected"
+		}
+		groups[name] = info
+	}
+	return map[string]any{"metaDataMap": groups}
+}
+
+func sortedKeys(set map[string]bool) []string {
+	out := make([]string, 0, len(set))
+	for k := range set {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
