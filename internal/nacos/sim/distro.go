@@ -1,6 +1,9 @@
 package sim
 
-import "strings"
+import (
+	"errors"
+	"strings"
+)
 
 // Nacos's own naming DOWN messages (ServerStatusManager.getErrorMsg, 2.4.2+ and 3.x).
 const (
@@ -51,7 +54,7 @@ func (m *Member) loadDistro() {
 			}
 			continue
 		}
-		if !stuck && m.loadFromFirst(stop, candidates) {
+		if m.loadFromFirst(stop, candidates, stuck) {
 			return
 		}
 		if !m.wait(stop, m.cfg.Periods.DistroRetryDelay) {
@@ -60,9 +63,12 @@ func (m *Member) loadDistro() {
 	}
 }
 
-func (m *Member) loadFromFirst(stop chan struct{}, candidates []string) bool {
+func (m *Member) loadFromFirst(stop chan struct{}, candidates []string, stuck bool) bool {
 	for _, a := range candidates {
-		err := m.requestSnapshot(stop, a)
+		err := errors.New("simulated snapshot failure")
+		if !stuck {
+			err = m.requestSnapshot(stop, a)
+		}
 		m.mu.Lock()
 		m.logf("[DISTRO-INIT] load snapshot Nacos:Naming:v2:ClientData from %s result: %t", a, err == nil)
 		if err == nil && m.running {
