@@ -45,7 +45,10 @@ func call(t *testing.T, method, addr, path string, header map[string]string) ans
 	return answer{resp.StatusCode, resp.Header.Get("Content-Type"), string(body)}
 }
 
-func get(t *testing.T, addr, path string) answer { t.Helper(); return call(t, http.MethodGet, addr, path, nil) }
+func get(t *testing.T, addr, path string) answer {
+	t.Helper()
+	return call(t, http.MethodGet, addr, path, nil)
+}
 
 // eventually polls cond until it returns nil or the deadline passes.
 func eventually(t *testing.T, timeout time.Duration, what string, cond func() error) {

@@ -37,6 +37,10 @@ type router struct {
 
 func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m := rt.m
+	if r.URL.Path == peerControlPath {
+		m.handleControl(w, r)
+		return
+	}
 	if hang := m.Faulty().Hang; hang {
 		<-r.Context().Done()
 		return
