@@ -16,6 +16,7 @@ GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 KUBECTL ?= $(shell command -v kubectl 2>/dev/null || echo $(CURDIR)/bin/kubectl)
 
 GOTEST_FLAGS ?= -count=1
+FUZZTIME ?= 30s
 export GOWORK = off
 
 .PHONY: all
@@ -64,11 +65,27 @@ control-plane: ## Build (once, cached under ~/.cache) etcd, kube-apiserver, kube
 	@K8S_VERSION=$(K8S_VERSION) hack/control-plane.sh >/dev/null
 	@mkdir -p $(LOCALBIN) && ln -sf "$$(K8S_VERSION=$(K8S_VERSION) hack/control-plane.sh)/kubectl" $(LOCALBIN)/kubectl
 
+.PHONY: fuzz
+fuzz: ## Run every fuzz target for FUZZTIME each (default 30s); `make test` runs their seeds.
+	@for pkg in $$(go list ./internal/...); do \
+	  for f in $$(go test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "fuzz $$pkg $$f"; go test -run=^$$ -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+.PHONY: bench
+bench: ## Run benchmarks.
+	go test -run=^$$ -bench=. -benchmem ./...
+
 ##@ Build
 
 .PHONY: build
 build: generate ## Build the manager binary into bin/manager.
 	go build -o $(LOCALBIN)/manager .
+
+.PHONY: sim
+sim: ## Build the Nacos member simulator into bin/nacos-sim.
+	go build -o $(LOCALBIN)/nacos-sim ./internal/nacos/sim/cmd/nacos-sim
 
 .PHONY: run
 run: manifests generate ## Run the operator from your host against the current kubeconfig.
