@@ -184,7 +184,7 @@ func TestForbiddenAfterReloginIsNotRetriedAgain(t *testing.T) {
 	ts.accept = false
 	ts.mu.Unlock()
 	_, err := c.Members(t.Context())
-	if e := mustKind(t, err, KindAuthRefused); e.Message != "user not found!" {
+	if e := kindError(t, err, KindAuthRefused); e.Message != "user not found!" {
 		t.Errorf("error = %+v", e)
 	}
 	want := []call{{pathLogin2, ""}, {pathNodes2, "tok-1"}, {pathNodes2, "tok-1"}, {pathLogin2, ""}, {pathNodes2, "tok-2"}}
@@ -232,7 +232,7 @@ func TestSecretsNeverInErrors(t *testing.T) {
 		srv.handle(pathLogin2, echo(403, "user nacos with password "+password+" not found!"))
 		_, err := srv.client(Options{Major: 2, Auth: Auth{Username: "nacos", Password: password}}).Members(t.Context())
 		check(t, err, password)
-		if e := mustKind(t, err, KindAuthRefused); e.Message != "login refused: user nacos with password [redacted] not found!" {
+		if e := kindError(t, err, KindAuthRefused); e.Message != "login refused: user nacos with password [redacted] not found!" {
 			t.Errorf("message = %q", e.Message)
 		}
 	})
@@ -266,4 +266,19 @@ func TestSecretsNeverInErrors(t *testing.T) {
 		check(t, err, fixtureToken2, password)
 		mustKind(t, err, KindUnreachable)
 	})
+}
+
+func TestNamingFallbackToV3LogsInOnlyForV3(t *testing.T) {
+	srv := newFakeNacos(t, scenario3())
+	srv.serve(pathMetricsV1, "3.0.3/metrics-v1-gone.http")
+	srv.serve(pathMetricsV3, "3.0.3/metrics-v3-down.http")
+	c := srv.client(Options{Major: 3, Auth: Auth{Username: "nacos", Password: "pw-v3"}})
+	ns, err := c.NamingStatus(t.Context())
+	if err != nil || ns != (NamingStatus{Status: "DOWN"}) {
+		t.Fatalf("NamingStatus = %+v, %v", ns, err)
+	}
+	want := []call{{pathMetricsV1, ""}, {pathLogin3, ""}, {pathMetricsV3, fixtureToken3}}
+	if got := calls(srv.requests("")); !slices.Equal(got, want) {
+		t.Errorf("calls = %v, want %v", got, want)
+	}
 }

@@ -95,8 +95,8 @@ func withDefaults(opts Options) Options {
 // and does not follow redirects: a redirect would carry the identity header to
 // wherever it points, and Nacos never redirects its API.
 func defaultHTTPClient() *http.Client {
-	var transport http.RoundTripper = http.DefaultTransport
-	if t, ok := http.DefaultTransport.(*http.Transport); ok {
+	transport := http.DefaultTransport
+	if t, ok := transport.(*http.Transport); ok {
 		transport = t.Clone()
 	}
 	return &http.Client{

@@ -30,6 +30,8 @@
 //     disabled compatibility API nests a serialized envelope in its "message",
 //     which parseErrorMessage unwraps.
 //   - The 2.x v1 envelope says success with code 200, the v2/v3 one with code 0.
+//   - Spring Boot renders errors as an HTML page when Accept includes text/html, so
+//     the client asks for JSON or text only.
 //   - A member list is optimistic: a member parsed from cluster.conf is UP before it
 //     was ever reached. Member.NeverContacted detects it; raft metadata is only ever
 //     added to, so leaders and errors may be stale.

@@ -30,8 +30,10 @@ func jsonType(raw json.RawMessage) string {
 		return "boolean"
 	case c == 'n':
 		return "null"
-	default:
+	case c == '-' || (c >= '0' && c <= '9'):
 		return "number"
+	default:
+		return "not JSON"
 	}
 }
 

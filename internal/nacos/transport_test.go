@@ -18,7 +18,7 @@ func TestTimeoutIsKindTimeout(t *testing.T) {
 	}))
 	c := srv.client(Options{Major: 2, Timeout: 100 * time.Millisecond})
 	_, err := c.Readiness(t.Context())
-	e := mustKind(t, err, KindTimeout)
+	e := kindError(t, err, KindTimeout)
 	if !errors.Is(err, context.DeadlineExceeded) || e.StatusCode != 0 || e.Path != pathReady2 {
 		t.Errorf("error = %+v", e)
 	}
@@ -49,7 +49,7 @@ func TestConnectionRefusedIsUnreachable(t *testing.T) {
 	}
 	c := New(addr, Options{})
 	_, err = c.Members(t.Context())
-	e := mustKind(t, err, KindUnreachable)
+	e := kindError(t, err, KindUnreachable)
 	if e.Op != opDetect || e.Path != pathState3 || e.StatusCode != 0 || e.Err == nil {
 		t.Errorf("error = %+v", e)
 	}
@@ -70,25 +70,25 @@ func TestServerAndUnexpectedStatuses(t *testing.T) {
 
 	srv.handle(pathReady2, text(502, "Bad Gateway"))
 	_, err := c.Readiness(t.Context())
-	if e := mustKind(t, err, KindServerError); e.StatusCode != 502 || e.Message != "Bad Gateway" {
+	if e := kindError(t, err, KindServerError); e.StatusCode != 502 || e.Message != "Bad Gateway" {
 		t.Errorf("readiness 502 = %+v", e)
 	}
 
 	srv.handle(pathMetricsV1, text(503, "upstream connect error or disconnect/reset before headers"))
 	_, err = c.NamingStatus(t.Context())
-	if e := mustKind(t, err, KindServerError); e.StatusCode != 503 {
+	if e := kindError(t, err, KindServerError); e.StatusCode != 503 {
 		t.Errorf("naming 503 without Nacos text = %+v", e)
 	}
 
 	srv.handle(pathNodes2, text(400, `{"code":23000,"message":"illegal state","data":"Illegal state: FOO"}`))
 	_, err = c.Members(t.Context())
-	if e := mustKind(t, err, KindUnexpectedStatus); e.StatusCode != 400 || e.Message != "illegal state" {
+	if e := kindError(t, err, KindUnexpectedStatus); e.StatusCode != 400 || e.Message != "illegal state" {
 		t.Errorf("members 400 = %+v", e)
 	}
 
 	srv.handle(pathNodes2, text(200, `{"code":500,"message":"cluster not ready","data":null}`))
 	_, err = c.Members(t.Context())
-	if e := mustKind(t, err, KindUnexpectedStatus); e.StatusCode != 200 || e.Message != "cluster not ready (code 500)" {
+	if e := kindError(t, err, KindUnexpectedStatus); e.StatusCode != 200 || e.Message != "cluster not ready (code 500)" {
 		t.Errorf("members envelope code 500 = %+v", e)
 	}
 }
@@ -102,7 +102,7 @@ func TestRedirectIsNotFollowed(t *testing.T) {
 	srv.handle(pathNodes2, http.RedirectHandler(elsewhere.URL+"/steal", http.StatusFound))
 	c := srv.client(Options{Major: 2, Auth: Auth{IdentityKey: "serverIdentity", IdentityValue: "v"}})
 	_, err := c.Members(t.Context())
-	if e := mustKind(t, err, KindUnexpectedStatus); e.StatusCode != 302 {
+	if e := kindError(t, err, KindUnexpectedStatus); e.StatusCode != 302 {
 		t.Errorf("error = %+v", e)
 	}
 }
@@ -120,7 +120,7 @@ func TestBodiesLargerThanOneMiB(t *testing.T) {
 
 	srv.handle(pathNodes2, big(200, `{"code":200,"message":null,"data":[{"ip":"`, 'a'))
 	_, err := c.Members(t.Context())
-	if e := mustKind(t, err, KindMalformedBody); !strings.Contains(e.Error(), "larger than 1 MiB") {
+	if e := kindError(t, err, KindMalformedBody); !strings.Contains(e.Error(), "larger than 1 MiB") {
 		t.Errorf("error = %v", e)
 	}
 
@@ -133,7 +133,7 @@ func TestBodiesLargerThanOneMiB(t *testing.T) {
 
 	srv.handle(pathSelf2, big(403, "user not found! ", 'y'))
 	_, err = c.Self(t.Context())
-	if e := mustKind(t, err, KindAuthRefused); len(e.Message) > maxMessageLen {
+	if e := kindError(t, err, KindAuthRefused); len(e.Message) > maxMessageLen {
 		t.Errorf("message of %d bytes", len(e.Message))
 	}
 }
@@ -196,5 +196,13 @@ func TestStripQueries(t *testing.T) {
 	want := `Get "http://h:8848/nacos/v1/core/cluster/nodes": dial tcp: refused; see https://x/y`
 	if got != want {
 		t.Errorf("stripQueries = %q, want %q", got, want)
+	}
+}
+
+func TestInvalidAddressIsAnErrorNotAPanic(t *testing.T) {
+	c := New("bad host:port/with spaces", Options{Major: 2})
+	err := c.Liveness(t.Context())
+	if e := kindError(t, err, KindUnreachable); e.Path != pathLive2 {
+		t.Errorf("error = %+v", e)
 	}
 }

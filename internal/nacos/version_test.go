@@ -77,14 +77,14 @@ func TestDetectionFailures(t *testing.T) {
 	t.Run("no state endpoint at all", func(t *testing.T) {
 		srv := newFakeNacos(t, map[string]string{})
 		_, err := srv.client(Options{}).Members(t.Context())
-		if e := mustKind(t, err, KindAPIGone); e.Op != opDetect || e.Path != pathState2 {
+		if e := kindError(t, err, KindAPIGone); e.Op != opDetect || e.Path != pathState2 {
 			t.Errorf("error = %+v", e)
 		}
 	})
 	t.Run("3.x state endpoint fails", func(t *testing.T) {
 		srv := newFakeNacos(t, map[string]string{pathState3: "common/server-error.http"})
 		_, err := srv.client(Options{}).ServerState(t.Context())
-		if e := mustKind(t, err, KindServerError); e.Op != opState || e.Path != pathState3 {
+		if e := kindError(t, err, KindServerError); e.Op != opState || e.Path != pathState3 {
 			t.Errorf("error = %+v", e)
 		}
 		if got := requestPaths(srv.requests("")); !slices.Equal(got, []string{pathState3}) {
