@@ -58,7 +58,7 @@ func runContract(t *testing.T, ready, notReady *Member, cases []contractCase) {
 				addr = m.cfg.ConsoleBind
 			}
 			a := call(t, method, addr, tc.path, tc.header)
-			if a.status != tc.status || !strings.HasPrefix(a.contentType, tc.contentType) {
+			if a.status != tc.status || !strings.HasPrefix(a.contentType, tc.contentType) || (tc.contentType == noType && a.contentType != "") {
 				t.Fatalf("got %d %q %s; want %d %q", a.status, a.contentType, a.body, tc.status, tc.contentType)
 			}
 			if tc.json == nil {
@@ -85,6 +85,7 @@ func normalize(v any) any {
 }
 
 const (
+	noType   = "" // TrafficReviseFilter's 503 carries no Content-Type
 	textType = "text/plain"
 	jsonType = "application/json"
 )
@@ -102,8 +103,8 @@ func TestContract2x(t *testing.T) {
 		{name: "v2 readiness ok", path: "/nacos/v2/console/health/readiness", ready: true, status: 200, contentType: jsonType, json: map[string]any{"code": 0, "data": "ok"}},
 		{name: "v2 readiness 200 + 30000", path: "/nacos/v2/console/health/readiness", status: 200, contentType: jsonType, json: map[string]any{"code": 30000, "message": "naming not in readiness", "data": nil}},
 		{name: "v1 metrics UP", path: "/nacos/v1/ns/operator/metrics?onlyStatus=true", ready: true, status: 200, contentType: jsonType, json: map[string]any{"status": "UP"}},
-		{name: "v1 metrics 503 text", path: "/nacos/v1/ns/operator/metrics", status: 503, contentType: textType, text: down},
-		{name: "v1 ops alias 503 text", path: "/nacos/v1/ns/ops/metrics", status: 503, contentType: textType, text: down},
+		{name: "v1 metrics 503 text", path: "/nacos/v1/ns/operator/metrics", status: 503, contentType: noType, text: down},
+		{name: "v1 ops alias 503 text", path: "/nacos/v1/ns/ops/metrics", status: 503, contentType: noType, text: down},
 		{name: "Nacos-Server UA passes the filter", path: "/nacos/v1/ns/operator/metrics", header: map[string]string{"User-Agent": "Nacos-Server:v2.5.1"}, status: 200, contentType: jsonType, json: map[string]any{"status": "DOWN"}},
 		{name: "v2 metrics DOWN", path: "/nacos/v2/ns/operator/metrics?onlyStatus=true", status: 200, contentType: jsonType, json: map[string]any{"code": 0, "message": "success", "data": map[string]any{"status": "DOWN"}}},
 		{name: "v1 nodes", path: "/nacos/v1/core/cluster/nodes", status: 200, contentType: jsonType, json: map[string]any{"code": 200, "message": nil}},
@@ -125,12 +126,12 @@ func TestContract3x(t *testing.T) {
 		{name: "v3 readiness ok", path: "/nacos/v3/admin/core/state/readiness", ready: true, status: 200, contentType: jsonType, json: map[string]any{"code": 0, "data": "ok"}},
 		{name: "v3 readiness 200 + 30000", path: "/nacos/v3/admin/core/state/readiness", status: 200, contentType: jsonType, json: map[string]any{"code": 30000, "message": "naming not in readiness", "data": nil}},
 		{name: "v3 state", path: "/nacos/v3/admin/core/state", status: 200, contentType: jsonType, json: map[string]any{"code": 0, "data": map[string]any{
-			"version": "3.0.3", "startup_mode": "cluster", "function_mode": nil, "server_port": "8848", "auth_enabled": "false", "auth_system_type": "nacos",
+			"version": "3.0.3", "startup_mode": "cluster", "function_mode": nil, "server_port": "8848", "auth_enabled": "true", "auth_system_type": "nacos",
 			"auth_admin_request": "true", "console_ui_enabled": "true", "datasource_platform": "mysql", "data_load_retryDelayMs": "150"}}},
 		{name: "v3 node list needs admin auth", path: "/nacos/v3/admin/core/cluster/node/list", status: 403, contentType: jsonType, json: map[string]any{"status": 403, "error": "Forbidden", "message": "Code: 401, Message: user not found!."}},
 		{name: "v3 node list with identity", path: "/nacos/v3/admin/core/cluster/node/list", header: identity, status: 200, contentType: jsonType, json: map[string]any{"code": 0, "message": "success"}},
 		{name: "v3 metrics with identity", path: "/nacos/v3/admin/ns/ops/metrics?onlyStatus=true", header: identity, status: 200, contentType: jsonType, json: map[string]any{"code": 0, "data": map[string]any{"status": "DOWN"}}},
-		{name: "v1 metrics still served", path: "/nacos/v1/ns/operator/metrics", status: 503, contentType: textType, text: "server is DOWNnow, detailed error message: " + msgDistroNotInitialized},
+		{name: "v1 metrics still served", path: "/nacos/v1/ns/operator/metrics", status: 503, contentType: noType, text: "server is DOWNnow, detailed error message: " + msgDistroNotInitialized},
 		{name: "v1 nodes gone", path: "/nacos/v1/core/cluster/nodes", header: identity, status: 410, contentType: jsonType, json: map[string]any{"status": 410, "error": "Gone"}},
 		{name: "v2 node list gone", path: "/nacos/v2/core/cluster/node/list", status: 410, contentType: jsonType, json: map[string]any{"status": 410}},
 		{name: "v2 metrics gone", path: "/nacos/v2/ns/operator/metrics", status: 410, contentType: jsonType, json: map[string]any{"status": 410}},

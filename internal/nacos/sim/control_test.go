@@ -14,7 +14,7 @@ func TestControlEndpointWorksWhileHung(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer resp.Body.Close()
+		defer func() { _ = resp.Body.Close() }()
 		var b bytes.Buffer
 		_, _ = b.ReadFrom(resp.Body)
 		return answer{status: resp.StatusCode, body: b.String()}

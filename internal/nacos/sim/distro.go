@@ -34,20 +34,7 @@ func (m *Member) loadDistro() {
 	}
 	m.mu.Unlock()
 	for {
-		m.mu.Lock()
-		others, stuck := m.othersLocked(), m.faults.DistroStuck || m.faults.Hang
-		var candidates []string
-		for _, a := range others {
-			if p := m.members[a]; p.state == stateUp && !p.lastContact.IsZero() {
-				candidates = append(candidates, a)
-			} else {
-				m.logf("[DISTRO] Cancel get snapshot caused by target server %s unhealthy", a)
-			}
-		}
-		if len(others) == 0 {
-			m.logf("[DISTRO-INIT] waiting server list init...")
-		}
-		m.mu.Unlock()
+		others, candidates, stuck := m.distroCandidates()
 		if len(others) == 0 {
 			if !m.wait(stop, m.cfg.Periods.DistroWaitList) {
 				return
@@ -61,6 +48,24 @@ func (m *Member) loadDistro() {
 			return
 		}
 	}
+}
+
+// distroCandidates lists the peers and those a snapshot may be asked from: UP and connected.
+func (m *Member) distroCandidates() (others, candidates []string, stuck bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	others, stuck = m.othersLocked(), m.faults.DistroStuck || m.faults.Hang
+	if len(others) == 0 {
+		m.logf("[DISTRO-INIT] waiting server list init...")
+	}
+	for _, a := range others {
+		if p := m.members[a]; p.state == stateUp && !p.lastContact.IsZero() {
+			candidates = append(candidates, a)
+		} else {
+			m.logf("[DISTRO] Cancel get snapshot caused by target server %s unhealthy", a)
+		}
+	}
+	return others, candidates, stuck
 }
 
 func (m *Member) loadFromFirst(stop chan struct{}, candidates []string, stuck bool) bool {

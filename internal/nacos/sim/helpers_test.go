@@ -40,7 +40,7 @@ func call(t *testing.T, method, addr, path string, header map[string]string) ans
 	if err != nil {
 		t.Fatalf("%s %s%s: %v", method, addr, path, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	body, _ := io.ReadAll(resp.Body)
 	return answer{resp.StatusCode, resp.Header.Get("Content-Type"), string(body)}
 }

@@ -53,7 +53,10 @@ func (m *Member) metricsV1(w http.ResponseWriter, r *http.Request) {
 		} else {
 			text += ", please try again later!"
 		}
-		writeText(w, http.StatusServiceUnavailable, text)
+		// TrafficReviseFilter writes the text without a Content-Type.
+		w.Header()["Content-Type"] = nil
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte(text))
 		return
 	}
 	writeJSON(w, http.StatusOK, m.metricsBody(r, status, true))
@@ -162,6 +165,8 @@ func (m *Member) stateMap() map[string]any {
 		"data_load_retryDelayMs": itoa(m.cfg.Periods.DistroRetryDelay.Milliseconds()),
 	}
 	if m.ver.major == 3 {
+		// AuthModuleStateBuilder: true when client auth or admin auth (on by default) is on.
+		state["auth_enabled"] = boolString(m.auth.Enabled || m.auth.AdminAPI == nil || *m.auth.AdminAPI)
 		state["auth_system_type"] = "nacos"
 		state["auth_admin_request"] = boolString(m.auth.AdminAPI == nil || *m.auth.AdminAPI)
 	} else {
@@ -183,7 +188,7 @@ func (m *Member) raftOps(envelope func(http.ResponseWriter, any)) http.HandlerFu
 		if cmd.Command == "transferLeader" {
 			for name, g := range m.raft {
 				if (cmd.GroupID == "" || cmd.GroupID == name) && g.peers[cmd.Value] && m.raftPeerAliveLocked(cmd.Value) {
-					g.leader, g.term, g.leaderLost = cmd.Value, g.term+1, false
+					g.leader, g.term, g.leaderLost, g.published = cmd.Value, g.term+1, false, cmd.Value
 				}
 			}
 		}

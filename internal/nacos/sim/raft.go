@@ -18,6 +18,7 @@ var namingGroups = []string{"naming_instance_metadata", "naming_persistent_servi
 type raftGroup struct {
 	peers      map[string]bool // raft addresses (host:port-1000)
 	leader     string
+	published  string // last leader announced; Nacos merges metadata and never removes the key
 	term       int64
 	leaderLost bool
 	lostAt     int64 // clock ms when the leader was lost
@@ -107,7 +108,7 @@ func (m *Member) evaluateLocked(g *raftGroup, now int64) {
 		g.leader, g.leaderLost, g.lostAt = "", true, now
 	}
 	if quorum && now-g.lostAt >= m.cfg.Periods.ElectionTimeout.Milliseconds() {
-		g.leader, g.leaderLost = lowest, false
+		g.leader, g.leaderLost, g.published = lowest, false, lowest
 		g.term++
 	}
 }
@@ -141,7 +142,7 @@ func (m *Member) adoptRaftLocked(ext map[string]any) {
 		leader, _ := info["leader"].(string)
 		term, _ := info["term"].(float64)
 		if leader != "" && int64(term) > g.term && g.peers[leader] && m.raftPeerAliveLocked(leader) {
-			g.leader, g.term, g.leaderLost = leader, int64(term), false
+			g.leader, g.term, g.leaderLost, g.published = leader, int64(term), false, leader
 		}
 	}
 }
@@ -170,12 +171,21 @@ func (m *Member) allLeadersLocked() bool {
 }
 
 // raftMetaDataLocked is what JRaftProtocol.injectProtocolMetaData publishes in extendInfo.
+// Nacos merges each RaftEvent into the map and never removes a key, so once a leader was
+// known it stays published after the group loses it: metadata alone cannot prove a leader
+// exists (readiness of config and the naming status can).
 func (m *Member) raftMetaDataLocked() map[string]any {
 	groups := map[string]any{}
 	for name, g := range m.raft {
-		info := map[string]any{"raftGroupMember": sortedKeys(g.peers), "term": g.term}
-		if l := m.leaderLocked(name); l != "" {
-			info["leader"] = l
+		info := map[string]any{"raftGroupMember": sortedKeys(g.peers)}
+		if g.term > 0 {
+			info["term"] = g.term
+		}
+		if g.published != "" {
+			info["leader"] = g.published
+		}
+		if m.cfg.Standalone {
+			info["leader"], info["term"] = raftAddress(m.cfg.Address), int64(1)
 		}
 		if m.faults.NoRaftLeader {
 			info["errMsg"] = "Leader is not elected"
