@@ -154,3 +154,20 @@ func TestOlderVersionsGateNamingOnRaft(t *testing.T) {
 		m.Stop()
 	}
 }
+
+func TestInitAdmin3x(t *testing.T) {
+	m := standalone(t, "127.0.21.4:8848", func(c *Config) { c.Version = "3.0.3"; c.Auth.Users = nil })
+	a := call(t, http.MethodPost, m.cfg.Bind, "/nacos/v3/auth/user/admin?password=first", nil)
+	data, _ := a.json(t)["data"].(map[string]any)
+	if a.status != 200 || data["username"] != "nacos" || data["password"] != "first" {
+		t.Fatalf("init admin: %d %s", a.status, a.body)
+	}
+	login := call(t, http.MethodPost, m.cfg.Bind, "/nacos/v3/auth/user/login?username=nacos&password=first", nil)
+	if login.status != 200 {
+		t.Fatalf("login as the new admin: %d %s", login.status, login.body)
+	}
+	again := call(t, http.MethodPost, m.cfg.Bind, "/nacos/v3/auth/user/admin?password=second", nil)
+	if again.status != 200 || again.json(t)["code"] != float64(409) {
+		t.Fatalf("second init: %d %s", again.status, again.body)
+	}
+}

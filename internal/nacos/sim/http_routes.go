@@ -68,6 +68,7 @@ func (m *Member) routesV3() map[string]route {
 		"/nacos/v3/auth/user/login":              {http.MethodPost, authNone, m.handleLogin},
 		"/nacos/v1/auth/login":                   {http.MethodPost, authNone, m.handleLogin},
 		"/nacos/v3/admin/core/ops/raft":          {http.MethodPost, authAdmin, m.raftOps(okV2)},
+		"/nacos/v3/auth/user/admin":              {http.MethodPost, authNone, m.initAdmin},
 	}
 	// 2.x admin paths carry @Compatibility(ADMIN_API or CONSOLE_API), off by default: 410.
 	for path, replacement := range map[string]string{
@@ -107,3 +108,20 @@ func (m *Member) switches(w http.ResponseWriter, r *http.Request) {
 
 func boolString(b bool) string { return strconv.FormatBool(b) }
 func itoa(n int64) string      { return strconv.FormatInt(n, 10) }
+
+// initAdmin is 3.x POST /v3/auth/user/admin: it creates the "nacos" admin only while no
+// user exists (answering 409 in the body afterwards, inferred from the reference).
+func (m *Member) initAdmin(w http.ResponseWriter, r *http.Request) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.auth.Users) > 0 {
+		writeJSON(w, http.StatusOK, map[string]any{"code": 409, "message": "have admin user cannot use it", "data": nil})
+		return
+	}
+	password := r.FormValue("password")
+	if password == "" {
+		password = "nacos-" + itoa(m.cfg.Clock.Now().UnixNano())
+	}
+	m.auth.Users = map[string]string{"nacos": password}
+	okV2(w, map[string]any{"username": "nacos", "password": password})
+}
