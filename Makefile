@@ -17,6 +17,7 @@ KUBECTL ?= $(shell command -v kubectl 2>/dev/null || echo $(CURDIR)/bin/kubectl)
 
 GOTEST_FLAGS ?= -count=1
 FUZZTIME ?= 30s
+NACOS_VERSION ?= 2.5.1
 export GOWORK = off
 
 .PHONY: all
@@ -82,6 +83,10 @@ bench: ## Run benchmarks.
 .PHONY: build
 build: generate ## Build the manager binary into bin/manager.
 	go build -o $(LOCALBIN)/manager .
+
+.PHONY: nacos-server
+nacos-server: ## Lay out a real Nacos server from Maven Central (NACOS_VERSION, default 2.5.1); see docs/real-nacos.md.
+	hack/nacos-server.sh $(NACOS_VERSION)
 
 .PHONY: sim
 sim: ## Build the Nacos member simulator into bin/nacos-sim.
