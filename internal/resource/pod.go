@@ -1,0 +1,157 @@
+package resource
+
+import (
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
+
+	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
+)
+
+// prepareConfContainer seeds the conf emptyDir: the image's own conf files, our
+// application.properties and the current cluster.conf, so Nacos reads the right members at
+// its first start. (The conf directory must be writable and event-capable for Nacos: a
+// ConfigMap volume is neither, see docs/design/cluster-conf.md.)
+func prepareConfContainer(nc *nacosv1alpha1.NacosCluster) corev1.Container {
+	script := fmt.Sprintf("cp -a %[1]s/. /conf/ && cp %[2]s/%[3]s /conf/%[3]s && cp %[2]s/%[4]s /conf/%[4]s",
+		ConfPath, ConfigPath, PropertiesKey, ClusterConfKey)
+	return corev1.Container{
+		Name:            ContainerInit,
+		Image:           nc.Spec.ContainerImage(),
+		ImagePullPolicy: nc.Spec.ImagePullPolicy,
+		Command:         []string{"sh", "-c", script},
+		VolumeMounts: []corev1.VolumeMount{
+			{Name: VolumeConf, MountPath: "/conf"},
+			{Name: VolumeConfig, MountPath: ConfigPath, ReadOnly: true},
+		},
+	}
+}
+
+// writerContainer is a native sidecar (an init container that keeps running) delivering
+// cluster.conf changes to the running member: it compares member sets, not bytes (Nacos
+// rewrites the file itself), and writes temp-then-rename, which Nacos's watcher sees.
+func writerContainer(in Inputs) corev1.Container {
+	return corev1.Container{
+		Name:          ContainerWriter,
+		Image:         in.WriterImage,
+		RestartPolicy: ptr.To(corev1.ContainerRestartPolicyAlways),
+		Args: []string{"cluster-conf-writer",
+			"--source=" + ConfigPath + "/" + ClusterConfKey,
+			"--target=" + ConfPath + "/" + ClusterConfKey},
+		VolumeMounts: []corev1.VolumeMount{
+			{Name: VolumeConf, MountPath: ConfPath},
+			{Name: VolumeConfig, MountPath: ConfigPath, ReadOnly: true},
+		},
+		Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{}},
+	}
+}
+
+func nacosContainer(nc *nacosv1alpha1.NacosCluster) corev1.Container {
+	ports := []corev1.ContainerPort{
+		{Name: "http", ContainerPort: PortHTTP}, {Name: "client-rpc", ContainerPort: PortClientGRPC},
+		{Name: "peer-rpc", ContainerPort: PortPeerGRPC}, {Name: "raft", ContainerPort: PortRaft},
+	}
+	if nc.Spec.MajorVersion() >= 3 {
+		ports = append(ports, corev1.ContainerPort{Name: "console", ContainerPort: PortConsole})
+	}
+	return corev1.Container{
+		Name:            ContainerNacos,
+		Image:           nc.Spec.ContainerImage(),
+		ImagePullPolicy: nc.Spec.ImagePullPolicy,
+		Ports:           ports,
+		Env:             append(env(nc), nc.Spec.Pod.Env...),
+		Resources:       nc.Spec.Pod.Resources,
+		VolumeMounts: []corev1.VolumeMount{
+			{Name: VolumeData, MountPath: "/home/nacos/data", SubPath: "data"},
+			{Name: VolumeData, MountPath: "/home/nacos/logs", SubPath: "logs"},
+			{Name: VolumeConf, MountPath: ConfPath},
+		},
+		ReadinessProbe: httpProbe(ReadinessPath(nc), readinessPort(nc), 5, 3),
+		LivenessProbe:  httpProbe(LivenessPath(nc), PortHTTP, 10, 6),
+		// A JVM start plus the first Distro load (30s retries) can take minutes.
+		StartupProbe: httpProbe(LivenessPath(nc), PortHTTP, 5, 60),
+		Lifecycle: &corev1.Lifecycle{PreStop: &corev1.LifecycleHandler{
+			// Let endpoints drop the member before its gRPC servers stop.
+			Sleep: &corev1.SleepAction{Seconds: 15},
+		}},
+	}
+}
+
+// ReadinessPath is a readiness URL that answers an error status when not ready (several
+// Nacos readiness URLs answer HTTP 200 with code 30000 instead). With warmup on it covers
+// Distro initialization.
+func ReadinessPath(nc *nacosv1alpha1.NacosCluster) string {
+	if nc.Spec.MajorVersion() >= 3 {
+		return "/v3/console/health/readiness" // console port, HTTP 500 when not ready
+	}
+	return "/nacos/v1/console/health/readiness" // HTTP 500 text when not ready
+}
+
+func readinessPort(nc *nacosv1alpha1.NacosCluster) int32 {
+	if nc.Spec.MajorVersion() >= 3 {
+		return PortConsole
+	}
+	return PortHTTP
+}
+
+// LivenessPath is the version's liveness URL on the main port.
+func LivenessPath(nc *nacosv1alpha1.NacosCluster) string {
+	if nc.Spec.MajorVersion() >= 3 {
+		return "/nacos/v3/admin/core/state/liveness"
+	}
+	return "/nacos/v1/console/health/liveness"
+}
+
+func httpProbe(path string, port int32, period, failures int32) *corev1.Probe {
+	return &corev1.Probe{
+		ProbeHandler:     corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: path, Port: intstr.FromInt32(port)}},
+		PeriodSeconds:    period,
+		TimeoutSeconds:   3,
+		FailureThreshold: failures,
+	}
+}
+
+func secretEnv(name, secret, key string) corev1.EnvVar {
+	return corev1.EnvVar{Name: name, ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+		LocalObjectReference: corev1.LocalObjectReference{Name: secret}, Key: key,
+	}}}
+}
+
+// env is what the image's start script reads. NACOS_SERVERS is deliberately absent (it would
+// put the member list in the pod template) and CLUSTER_CONF points the script's own rewrite of
+// cluster.conf away from the file the writer owns.
+func env(nc *nacosv1alpha1.NacosCluster) []corev1.EnvVar {
+	mode := "cluster"
+	if nc.Spec.Mode == nacosv1alpha1.ModeStandalone {
+		mode = "standalone"
+	}
+	auth := AuthSecretName(nc)
+	out := []corev1.EnvVar{
+		{Name: "MODE", Value: mode},
+		{Name: "PREFER_HOST_MODE", Value: "hostname"},
+		{Name: "NACOS_APPLICATION_PORT", Value: fmt.Sprint(PortHTTP)},
+		{Name: "CLUSTER_CONF", Value: "/tmp/start-script-cluster.conf"},
+		{Name: "NACOS_AUTH_ENABLE", Value: fmt.Sprint(nc.Spec.Auth.Enabled)},
+		secretEnv("NACOS_AUTH_TOKEN", auth, nacosv1alpha1.AuthSecretTokenKey),
+		secretEnv("NACOS_AUTH_IDENTITY_KEY", auth, nacosv1alpha1.AuthSecretIdentityKeyKey),
+		secretEnv("NACOS_AUTH_IDENTITY_VALUE", auth, nacosv1alpha1.AuthSecretIdentityValueKey),
+	}
+	if nc.Spec.Storage.Type == nacosv1alpha1.StorageMySQL && nc.Spec.Storage.MySQL != nil && nc.Spec.Storage.MySQL.CredentialsSecretRef != nil {
+		ref := nc.Spec.Storage.MySQL.CredentialsSecretRef
+		out = append(out, corev1.EnvVar{Name: "SPRING_DATASOURCE_PLATFORM", Value: "mysql"},
+			secretEnv("MYSQL_SERVICE_USER", ref.Name, ref.UsernameKey), secretEnv("MYSQL_SERVICE_PASSWORD", ref.Name, ref.PasswordKey))
+	} else {
+		out = append(out, corev1.EnvVar{Name: "EMBEDDED_STORAGE", Value: "embedded"})
+	}
+	if h := nc.Spec.Config.JVM.Heap; h != nil {
+		mib := fmt.Sprintf("%dm", h.Value()/(1<<20))
+		out = append(out, corev1.EnvVar{Name: "JVM_XMS", Value: mib}, corev1.EnvVar{Name: "JVM_XMX", Value: mib})
+	}
+	if len(nc.Spec.Config.JVM.Options) > 0 {
+		out = append(out, corev1.EnvVar{Name: "JAVA_OPT_EXT", Value: strings.Join(nc.Spec.Config.JVM.Options, " ")})
+	}
+	return out
+}

@@ -1,0 +1,81 @@
+package resource
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"strings"
+
+	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
+)
+
+// Keys of the ConfigMap the operator renders.
+const (
+	ClusterConfKey = "cluster.conf"
+	PropertiesKey  = "application.properties"
+)
+
+// ApplicationProperties renders the complete application.properties every member reads.
+// It replaces the image's file, so it carries what that file sets too. Secrets never appear
+// in it: they are ${ENV} placeholders resolved by Spring from env vars fed by Secrets.
+func ApplicationProperties(nc *nacosv1alpha1.NacosCluster) string {
+	props := map[string]string{
+		"server.servlet.contextPath":   "/nacos",
+		"server.contextPath":           "/nacos",
+		"server.port":                  fmt.Sprint(PortHTTP),
+		"nacos.server.main.port":       fmt.Sprint(PortHTTP),
+		"server.error.include-message": "ALWAYS",
+		// Readiness must cover Distro: with warmup on, naming is UP only after the Distro
+		// snapshot loaded (ServerStatusManager, 2.4.2+); the code default is false.
+		"nacos.naming.data.warmup":                      "true",
+		"nacos.core.member.lookup.type":                 "file",
+		"nacos.core.auth.enabled":                       fmt.Sprint(nc.Spec.Auth.Enabled),
+		"nacos.core.auth.system.type":                   "nacos",
+		"nacos.core.auth.plugin.nacos.token.secret.key": "${NACOS_AUTH_TOKEN}",
+		"nacos.core.auth.server.identity.key":           "${NACOS_AUTH_IDENTITY_KEY}",
+		"nacos.core.auth.server.identity.value":         "${NACOS_AUTH_IDENTITY_VALUE}",
+		"management.endpoints.web.exposure.include":     "prometheus",
+	}
+	if nc.Spec.MajorVersion() >= 3 {
+		props["nacos.deployment.type"] = "merged"
+		props["nacos.console.port"] = fmt.Sprint(PortConsole)
+		props["nacos.core.auth.admin.enabled"] = "true"
+		props["nacos.core.auth.console.enabled"] = fmt.Sprint(nc.Spec.Auth.Enabled)
+	}
+	if nc.Spec.Storage.Type == nacosv1alpha1.StorageMySQL && nc.Spec.Storage.MySQL != nil {
+		my := nc.Spec.Storage.MySQL
+		props["spring.sql.init.platform"] = "mysql"
+		props["spring.datasource.platform"] = "mysql"
+		props["db.num"] = "1"
+		props["db.url.0"] = fmt.Sprintf("jdbc:mysql://%s:%d/%s?%s", my.Host, my.Port, my.Database, my.Params)
+		props["db.user.0"] = "${MYSQL_SERVICE_USER}"
+		props["db.password.0"] = "${MYSQL_SERVICE_PASSWORD}"
+	}
+	for k, v := range nc.Spec.Config.Properties {
+		props[k] = string(v)
+	}
+	keys := make([]string, 0, len(props))
+	for k := range props {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	b.WriteString("# Rendered by nacos-operator from the NacosCluster spec; edits are overwritten.\n")
+	for _, k := range keys {
+		b.WriteString(k + "=" + escapeProperty(props[k]) + "\n")
+	}
+	return b.String()
+}
+
+// escapeProperty keeps a value on one line: a newline in a value would inject properties.
+func escapeProperty(v string) string {
+	return strings.NewReplacer("\\", "\\\\", "\n", "\\n", "\r", "\\r").Replace(v)
+}
+
+// ConfigHash is the hash of the inputs that need a restart and are not already in the pod
+// template: application.properties. The member list is deliberately not part of it.
+func ConfigHash(properties string) string {
+	sum := sha256.Sum256([]byte(properties))
+	return hex.EncodeToString(sum[:])[:16]
+}
