@@ -79,6 +79,13 @@ func (o options) namespaces() map[string]cache.Config {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == writerCommand {
+		if err := runWriter(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, writerCommand+":", err)
+			os.Exit(2)
+		}
+		return
+	}
 	o, err := parseFlags(os.Args[1:])
 	if errors.Is(err, flag.ErrHelp) {
 		os.Exit(0)

@@ -51,3 +51,11 @@ func TestParseFlagsRejectsBadInput(t *testing.T) {
 		}
 	}
 }
+
+func TestWriterCommandRejectsBadInput(t *testing.T) {
+	for arg, want := range map[string]string{"--period=0s": "--period must be positive", "--bogus": "flag provided but not defined"} {
+		if err := runWriter([]string{arg}); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("runWriter(%s) = %v, want %q", arg, err, want)
+		}
+	}
+}
