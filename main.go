@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
@@ -23,6 +24,7 @@ import (
 
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
 	"github.com/nacos-operator/nacos-operator/controllers"
+	"github.com/nacos-operator/nacos-operator/internal/nacos"
 )
 
 // options are the manager's command-line flags.
@@ -34,6 +36,9 @@ type options struct {
 	leaderElect             bool
 	watchNamespaces         string
 	maxConcurrentReconciles int
+	writerImage             string
+	probePeriod             time.Duration
+	nacosTimeout            time.Duration
 	zap                     zap.Options
 }
 
@@ -53,15 +58,29 @@ func parseFlags(args []string) (options, error) {
 		"Comma-separated namespaces to watch; empty watches all namespaces.")
 	fs.IntVar(&o.maxConcurrentReconciles, "max-concurrent-reconciles", 2,
 		"How many NacosClusters are reconciled at the same time.")
+	fs.StringVar(&o.writerImage, "writer-image", envOr("OPERATOR_IMAGE", "nacos-operator:latest"),
+		"Image of the cluster.conf writer sidecar in member pods (the operator's own image; env OPERATOR_IMAGE).")
+	fs.DurationVar(&o.probePeriod, "probe-period", 10*time.Second, "How often a healthy cluster's members are re-probed.")
+	fs.DurationVar(&o.nacosTimeout, "nacos-timeout", 3*time.Second, "Timeout of each call to a member's Nacos API.")
 	o.zap.Development = false
 	o.zap.BindFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return o, fmt.Errorf("parse flags: %w", err)
 	}
+	if o.probePeriod <= 0 || o.nacosTimeout <= 0 {
+		return o, fmt.Errorf("--probe-period and --nacos-timeout must be positive, got %s and %s", o.probePeriod, o.nacosTimeout)
+	}
 	if o.maxConcurrentReconciles < 1 {
 		return o, fmt.Errorf("--max-concurrent-reconciles must be at least 1, got %d", o.maxConcurrentReconciles)
 	}
 	return o, nil
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
 }
 
 // namespaces splits --watch-namespaces into a cache configuration (nil: all namespaces).
@@ -128,10 +147,13 @@ func run(o options) error {
 	}
 
 	reconciler := &controllers.NacosClusterReconciler{
-		Client:   mgr.GetClient(),
-		Scheme:   mgr.GetScheme(),
-		Recorder: mgr.GetEventRecorder("nacos-operator"),
-		Clock:    clock.RealClock{},
+		Client:      mgr.GetClient(),
+		Scheme:      mgr.GetScheme(),
+		Recorder:    mgr.GetEventRecorder("nacos-operator"),
+		Clock:       clock.RealClock{},
+		Clients:     nacos.NewPool(nacos.Options{Timeout: o.nacosTimeout}),
+		WriterImage: o.writerImage,
+		ProbePeriod: o.probePeriod,
 	}
 	if err := reconciler.SetupWithManager(mgr, o.maxConcurrentReconciles); err != nil {
 		return fmt.Errorf("set up NacosCluster controller: %w", err)

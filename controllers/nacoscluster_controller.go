@@ -4,29 +4,41 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
+	"github.com/nacos-operator/nacos-operator/internal/nacos"
+	"github.com/nacos-operator/nacos-operator/internal/observe"
 )
 
 // NacosClusterReconciler reconciles NacosCluster objects. Its dependencies are injected so
-// tests can run it against a real API server with a fake clock.
+// tests can run it against a real API server, simulated members and a fake clock.
 type NacosClusterReconciler struct {
 	client.Client
 	Scheme   *runtime.Scheme
 	Recorder events.EventRecorder
 	Clock    clock.PassiveClock
+	// Clients reaches members' Nacos APIs (a *nacos.Pool in production).
+	Clients observe.Clients
+	// WriterImage runs the cluster.conf writer sidecar (the operator's own image).
+	WriterImage string
+	// ProbePeriod is how often a healthy cluster is re-probed (default 10s).
+	ProbePeriod time.Duration
 }
 
 // +kubebuilder:rbac:groups=nacos.io,resources=nacosclusters,verbs=get;list;watch;update;patch
@@ -42,40 +54,82 @@ type NacosClusterReconciler struct {
 // +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies,verbs=get;list;watch
 // +kubebuilder:rbac:groups=discovery.k8s.io,resources=endpointslices,verbs=get;list;watch
 
-// Reconcile brings one NacosCluster towards its spec: observe, decide, act, report.
-// Later steps (owned resources, rollout, diagnosis) plug in between fetch and status.
+// Reconcile brings one NacosCluster towards its spec: validate, apply, observe, report.
 func (r *NacosClusterReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	logger := log.FromContext(ctx).WithValues("nacoscluster", req.NamespacedName)
-	ctx = log.IntoContext(ctx, logger)
-
+	ctx = log.IntoContext(ctx, log.FromContext(ctx).WithValues("nacoscluster", req.NamespacedName))
 	nc := &nacosv1alpha1.NacosCluster{}
 	if err := r.Get(ctx, req.NamespacedName, nc); err != nil {
-		if apierrors.IsNotFound(err) {
-			return ctrl.Result{}, nil // deleted: owner references garbage-collect the rest
-		}
-		return ctrl.Result{}, fmt.Errorf("get NacosCluster %s: %w", req.NamespacedName, err)
+		return ctrl.Result{}, client.IgnoreNotFound(err) // deleted: owner references collect the rest
 	}
 	if !nc.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, nil
 	}
-
 	status := r.newStatus(nc)
 	if problems := nc.Spec.Validate(); len(problems) > 0 {
 		r.reportInvalidSpec(nc, &status, problems.ToAggregate().Error())
 		return ctrl.Result{}, r.writeStatus(ctx, nc, status) // a spec edit triggers the next pass
 	}
-	r.reportSpecAccepted(nc, &status)
-	return ctrl.Result{}, r.writeStatus(ctx, nc, status)
+	auth, err := r.reconcileOwned(ctx, nc, &status)
+	if err != nil {
+		return ctrl.Result{}, errors.Join(err, r.writeStatus(ctx, nc, status))
+	}
+	obs, sts, err := r.observe(ctx, nc, auth)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	ready := r.reportObservation(nc, &status, obs, sts)
+	if err := r.writeStatus(ctx, nc, status); err != nil {
+		return ctrl.Result{}, err
+	}
+	return ctrl.Result{RequeueAfter: r.requeueAfter(ready)}, nil
+}
+
+// reconcileOwned applies the owned objects unless paused, and reports the outcome.
+func (r *NacosClusterReconciler) reconcileOwned(ctx context.Context, nc *nacosv1alpha1.NacosCluster, status *nacosv1alpha1.NacosClusterStatus) (nacos.Auth, error) {
+	if reason, paused := pausedBy(nc); paused {
+		r.reportPaused(nc, status, reason)
+		auth, aerr := r.currentAuth(ctx, nc)
+		return auth, aerr
+	}
+	r.reportNotPaused(nc, status)
+	auth, err := r.reconcileResources(ctx, nc)
+	var bad *specError
+	switch {
+	case errors.As(err, &bad):
+		r.reportInvalidSpec(nc, status, bad.Error())
+		return auth, nil
+	case err != nil:
+		r.reportReconcileError(nc, status, err)
+		return auth, fmt.Errorf("apply owned objects: %w", err)
+	}
+	r.reportSpecAccepted(nc, status)
+	return auth, nil
+}
+
+// requeueAfter re-probes a healthy cluster every ProbePeriod and a converging one sooner:
+// Nacos state changes without any Kubernetes event.
+func (r *NacosClusterReconciler) requeueAfter(ready bool) time.Duration {
+	period := r.ProbePeriod
+	if period <= 0 {
+		period = 10 * time.Second
+	}
+	if !ready && period > 2*time.Second {
+		return 2 * time.Second
+	}
+	return period
 }
 
 // SetupWithManager registers the controller. StatefulSets and Pods are watched without a
-// generation predicate: their status changes (readiness, revisions) drive the rollout.
+// generation predicate: their status changes (readiness, revisions) matter.
 func (r *NacosClusterReconciler) SetupWithManager(mgr ctrl.Manager, maxConcurrent int) error {
 	err := ctrl.NewControllerManagedBy(mgr).
 		For(&nacosv1alpha1.NacosCluster{}).
 		Owns(&appsv1.StatefulSet{}).
 		Owns(&corev1.Service{}).
 		Owns(&corev1.ConfigMap{}).
+		Owns(&corev1.Secret{}).
+		Owns(&policyv1.PodDisruptionBudget{}).
+		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(podToCluster)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: maxConcurrent}).
 		Named("nacoscluster").
 		Complete(r)
@@ -83,4 +137,13 @@ func (r *NacosClusterReconciler) SetupWithManager(mgr ctrl.Manager, maxConcurren
 		return fmt.Errorf("build NacosCluster controller: %w", err)
 	}
 	return nil
+}
+
+// podToCluster maps a member pod to its NacosCluster through the instance label.
+func podToCluster(_ context.Context, obj client.Object) []reconcile.Request {
+	labels := obj.GetLabels()
+	if labels[nacosv1alpha1.LabelName] != nacosv1alpha1.LabelNameValue || labels[nacosv1alpha1.LabelInstance] == "" {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: obj.GetNamespace(), Name: labels[nacosv1alpha1.LabelInstance]}}}
 }

@@ -1,52 +1,131 @@
 package controllers
 
 import (
+	"fmt"
+
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
+	"github.com/nacos-operator/nacos-operator/internal/observe"
+	"github.com/nacos-operator/nacos-operator/internal/status"
 )
 
 // newStatus starts this pass's status from the last written one, stamped with the generation
 // being reconciled. Conditions are then recomputed from what the pass observes, never latched.
 func (r *NacosClusterReconciler) newStatus(nc *nacosv1alpha1.NacosCluster) nacosv1alpha1.NacosClusterStatus {
-	status := *nc.Status.DeepCopy()
-	status.ObservedGeneration = nc.Generation
-	return status
+	s := *nc.Status.DeepCopy()
+	s.ObservedGeneration = nc.Generation
+	return s
 }
 
 // setCondition sets one condition with the reconciled generation. The transition time comes
 // from the injected clock and only moves when the condition's status flips.
-func (r *NacosClusterReconciler) setCondition(nc *nacosv1alpha1.NacosCluster, status *nacosv1alpha1.NacosClusterStatus,
+func (r *NacosClusterReconciler) setCondition(nc *nacosv1alpha1.NacosCluster, s *nacosv1alpha1.NacosClusterStatus,
 	condType string, value metav1.ConditionStatus, reason, message string) {
-	meta.SetStatusCondition(&status.Conditions, metav1.Condition{
-		Type:               condType,
-		Status:             value,
-		Reason:             reason,
-		Message:            message,
-		ObservedGeneration: nc.Generation,
-		LastTransitionTime: metav1.NewTime(r.Clock.Now()),
+	meta.SetStatusCondition(&s.Conditions, metav1.Condition{
+		Type: condType, Status: value, Reason: reason, Message: message,
+		ObservedGeneration: nc.Generation, LastTransitionTime: metav1.NewTime(r.Clock.Now()),
 	})
 }
 
-// reportInvalidSpec marks a spec the operator refuses to apply. The Warning Event is emitted
-// only when the message is new, so a stuck object does not flood the event stream.
-func (r *NacosClusterReconciler) reportInvalidSpec(nc *nacosv1alpha1.NacosCluster, status *nacosv1alpha1.NacosClusterStatus, message string) {
-	previous := meta.FindStatusCondition(nc.Status.Conditions, nacosv1alpha1.ConditionReconciled)
-	message = "The spec cannot be applied: " + message
-	r.setCondition(nc, status, nacosv1alpha1.ConditionReconciled, metav1.ConditionFalse, nacosv1alpha1.ReasonInvalidSpec, message)
-	status.Phase = nacosv1alpha1.PhaseFailed
-	if previous == nil || previous.Message != message {
-		r.Recorder.Eventf(nc, nil, corev1.EventTypeWarning, nacosv1alpha1.ReasonInvalidSpec, "ValidateSpec", "%s", message)
+// event records an Event only when the condition it reports changes message, so a stuck
+// object does not flood the event stream.
+func (r *NacosClusterReconciler) eventOnChange(nc *nacosv1alpha1.NacosCluster, condType, eventType, reason, message string) {
+	if prev := meta.FindStatusCondition(nc.Status.Conditions, condType); prev == nil || prev.Message != message || prev.Reason != reason {
+		r.Recorder.Eventf(nc, nil, eventType, reason, condType, "%s", message)
 	}
 }
 
-// reportSpecAccepted marks the spec as applied. Until members exist the phase is Pending.
-func (r *NacosClusterReconciler) reportSpecAccepted(nc *nacosv1alpha1.NacosCluster, status *nacosv1alpha1.NacosClusterStatus) {
-	r.setCondition(nc, status, nacosv1alpha1.ConditionReconciled, metav1.ConditionTrue, nacosv1alpha1.ReasonReconcileSucceeded,
-		"The spec is valid and accepted.")
-	if status.Phase == "" || status.Phase == nacosv1alpha1.PhaseFailed {
-		status.Phase = nacosv1alpha1.PhasePending
+// reportInvalidSpec marks a spec the operator refuses to apply.
+func (r *NacosClusterReconciler) reportInvalidSpec(nc *nacosv1alpha1.NacosCluster, s *nacosv1alpha1.NacosClusterStatus, message string) {
+	message = "The spec cannot be applied: " + message
+	r.eventOnChange(nc, nacosv1alpha1.ConditionReconciled, corev1.EventTypeWarning, nacosv1alpha1.ReasonInvalidSpec, message)
+	r.setCondition(nc, s, nacosv1alpha1.ConditionReconciled, metav1.ConditionFalse, nacosv1alpha1.ReasonInvalidSpec, message)
+	s.Phase = nacosv1alpha1.PhaseFailed
+}
+
+// reportReconcileError marks an API failure; the reconcile is retried with backoff.
+func (r *NacosClusterReconciler) reportReconcileError(nc *nacosv1alpha1.NacosCluster, s *nacosv1alpha1.NacosClusterStatus, err error) {
+	message := "Applying the spec failed: " + err.Error()
+	r.eventOnChange(nc, nacosv1alpha1.ConditionReconciled, corev1.EventTypeWarning, nacosv1alpha1.ReasonReconcileFailed, message)
+	r.setCondition(nc, s, nacosv1alpha1.ConditionReconciled, metav1.ConditionFalse, nacosv1alpha1.ReasonReconcileFailed, message)
+}
+
+// reportSpecAccepted marks the spec as applied.
+func (r *NacosClusterReconciler) reportSpecAccepted(nc *nacosv1alpha1.NacosCluster, s *nacosv1alpha1.NacosClusterStatus) {
+	r.setCondition(nc, s, nacosv1alpha1.ConditionReconciled, metav1.ConditionTrue, nacosv1alpha1.ReasonReconcileSucceeded,
+		"Every owned object matches the spec.")
+	if s.Phase == nacosv1alpha1.PhaseFailed {
+		s.Phase = nacosv1alpha1.PhasePending
 	}
+}
+
+func (r *NacosClusterReconciler) reportPaused(nc *nacosv1alpha1.NacosCluster, s *nacosv1alpha1.NacosClusterStatus, reason string) {
+	msg := "Reconciliation of workloads is paused by the " + nacosv1alpha1.AnnotationPauseReconciliation +
+		" annotation; status is still observed. Remove the annotation to resume."
+	r.eventOnChange(nc, nacosv1alpha1.ConditionPaused, corev1.EventTypeWarning, nacosv1alpha1.EventPaused, msg)
+	r.setCondition(nc, s, nacosv1alpha1.ConditionPaused, metav1.ConditionTrue, reason, msg)
+}
+
+func (r *NacosClusterReconciler) reportNotPaused(nc *nacosv1alpha1.NacosCluster, s *nacosv1alpha1.NacosClusterStatus) {
+	r.setCondition(nc, s, nacosv1alpha1.ConditionPaused, metav1.ConditionFalse, nacosv1alpha1.ReasonNotPaused, "Nothing is paused.")
+}
+
+// reportObservation fills members[], counts, the health conditions and the phase from one
+// observation. It returns whether the cluster is ready.
+func (r *NacosClusterReconciler) reportObservation(nc *nacosv1alpha1.NacosCluster, s *nacosv1alpha1.NacosClusterStatus,
+	obs observe.Observation, sts *appsv1.StatefulSet) bool {
+	prevReady := meta.IsStatusConditionTrue(nc.Status.Conditions, nacosv1alpha1.ConditionReady)
+	rep := status.Compute(obs, nc.Spec.Mode == nacosv1alpha1.ModeStandalone, prevReady)
+	s.Members, s.Replicas, s.ReadyReplicas = rep.Members, rep.Replicas, rep.ReadyReplicas
+	s.DistroInitializedMembers, s.Version = rep.DistroInitializedMembers, rep.Version
+	s.Distro = fmt.Sprintf("%d/%d", rep.DistroInitializedMembers, nc.Spec.Replicas)
+	if sts != nil {
+		s.UpdatedReplicas, s.CurrentRevision, s.UpdateRevision = sts.Status.UpdatedReplicas, sts.Status.CurrentRevision, sts.Status.UpdateRevision
+	}
+	for _, c := range rep.Conditions {
+		if c.Type == nacosv1alpha1.ConditionDistroInitialized && c.Status == metav1.ConditionFalse {
+			r.eventOnChange(nc, c.Type, corev1.EventTypeWarning, c.Reason, c.Message)
+		}
+		r.setCondition(nc, s, c.Type, c.Status, c.Reason, c.Message)
+	}
+	r.reportProgress(nc, s, sts, rep)
+	s.Phase = phase(nc, s, rep, prevReady)
+	return rep.Ready
+}
+
+// reportProgress: Progressing while the StatefulSet has not reached the desired replicas.
+func (r *NacosClusterReconciler) reportProgress(nc *nacosv1alpha1.NacosCluster, s *nacosv1alpha1.NacosClusterStatus, sts *appsv1.StatefulSet, rep status.Report) {
+	switch {
+	case rep.Replicas < nc.Spec.Replicas:
+		r.setCondition(nc, s, nacosv1alpha1.ConditionProgressing, metav1.ConditionTrue, nacosv1alpha1.ReasonScalingUp,
+			fmt.Sprintf("%d of %d member pods exist.", rep.Replicas, nc.Spec.Replicas))
+	case sts != nil && sts.Status.ObservedGeneration < sts.Generation:
+		r.setCondition(nc, s, nacosv1alpha1.ConditionProgressing, metav1.ConditionTrue, nacosv1alpha1.GateCacheNotInSync,
+			"Waiting for the StatefulSet controller to observe the latest StatefulSet.")
+	default:
+		r.setCondition(nc, s, nacosv1alpha1.ConditionProgressing, metav1.ConditionFalse, nacosv1alpha1.ReasonUpToDate,
+			fmt.Sprintf("All %d members exist.", nc.Spec.Replicas))
+	}
+}
+
+func phase(nc *nacosv1alpha1.NacosCluster, s *nacosv1alpha1.NacosClusterStatus, rep status.Report, prevReady bool) nacosv1alpha1.Phase {
+	switch {
+	case s.Phase == nacosv1alpha1.PhaseFailed:
+		return nacosv1alpha1.PhaseFailed
+	case meta.IsStatusConditionTrue(s.Conditions, nacosv1alpha1.ConditionPaused):
+		return nacosv1alpha1.PhasePaused
+	case rep.Ready:
+		return nacosv1alpha1.PhaseReady
+	case rep.Replicas == 0:
+		return nacosv1alpha1.PhasePending
+	case rep.Replicas < nc.Spec.Replicas && prevReady:
+		return nacosv1alpha1.PhaseScaling
+	case prevReady || s.Phase == nacosv1alpha1.PhaseDegraded:
+		return nacosv1alpha1.PhaseDegraded
+	}
+	return nacosv1alpha1.PhaseInitializing
 }

@@ -19,7 +19,7 @@ const (
 	// AnnotationPauseReconciliation set to "true" stops all reconciliation (the Paused
 	// condition and a Warning Event say so). Unlike spec.rollout.paused it also freezes
 	// services, config and scaling: use it for maintenance by hand.
-	AnnotationPauseReconciliation = "nacos.io/pause-reconciliation"
+	AnnotationPauseReconciliation = "nacos.io/paused"
 	// AnnotationRestartedAt set to any new value (e.g. a timestamp) requests a gated rolling
 	// restart of every member.
 	AnnotationRestartedAt = "nacos.io/restartedAt"

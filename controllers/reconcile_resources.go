@@ -1,0 +1,139 @@
+package controllers
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
+	"github.com/nacos-operator/nacos-operator/internal/nacos"
+	"github.com/nacos-operator/nacos-operator/internal/resource"
+)
+
+// reconcileResources applies every owned object from the pure builders. The auth Secret
+// comes first: the pods read it and the operator needs its identity to read member lists.
+func (r *NacosClusterReconciler) reconcileResources(ctx context.Context, nc *nacosv1alpha1.NacosCluster) (nacos.Auth, error) {
+	auth, err := r.reconcileAuthSecret(ctx, nc)
+	if err != nil {
+		return auth, err
+	}
+	cm := resource.ConfigMap(nc, nc.Spec.Replicas)
+	if _, err := applyOwned(ctx, r.Client, cm, nil); err != nil {
+		return auth, err
+	}
+	for _, svc := range []*corev1.Service{resource.HeadlessService(nc), resource.ClientService(nc)} {
+		if _, err := applyOwned(ctx, r.Client, svc, keepServiceAllocations); err != nil {
+			return auth, err
+		}
+	}
+	if nc.Spec.Mode == nacosv1alpha1.ModeCluster {
+		if _, err := applyOwned(ctx, r.Client, resource.PodDisruptionBudget(nc), nil); err != nil {
+			return auth, err
+		}
+	}
+	sts := resource.StatefulSet(nc, resource.Inputs{
+		Replicas:    nc.Spec.Replicas,
+		ConfigHash:  resource.ConfigHash(cm.Data[resource.PropertiesKey]),
+		WriterImage: r.writerImage(),
+	})
+	if _, err := applyOwned(ctx, r.Client, sts, keepStatefulSetImmutables); err != nil {
+		return auth, err
+	}
+	return auth, nil
+}
+
+// keepServiceAllocations keeps what the API server allocated (cluster IPs, node ports).
+func keepServiceAllocations(stored, update *corev1.Service) {
+	update.Spec.ClusterIP, update.Spec.ClusterIPs = stored.Spec.ClusterIP, stored.Spec.ClusterIPs
+	update.Spec.IPFamilies, update.Spec.IPFamilyPolicy = stored.Spec.IPFamilies, stored.Spec.IPFamilyPolicy
+	if update.Spec.Type == stored.Spec.Type {
+		for i := range update.Spec.Ports {
+			for _, p := range stored.Spec.Ports {
+				if p.Name == update.Spec.Ports[i].Name {
+					update.Spec.Ports[i].NodePort = p.NodePort
+				}
+			}
+		}
+	}
+}
+
+// keepStatefulSetImmutables keeps the fields a StatefulSet update may not change. A larger
+// persistence.size is applied to the claims directly (claim templates are immutable).
+func keepStatefulSetImmutables(stored, update *appsv1.StatefulSet) {
+	update.Spec.VolumeClaimTemplates = stored.Spec.VolumeClaimTemplates
+	update.Spec.Selector, update.Spec.ServiceName = stored.Spec.Selector, stored.Spec.ServiceName
+	update.Spec.PodManagementPolicy = stored.Spec.PodManagementPolicy
+}
+
+// reconcileAuthSecret returns the identity the operator sends to members. With no
+// spec.auth.secretName the operator generates a Secret once (random token key and identity)
+// and never logs or reports its content.
+func (r *NacosClusterReconciler) reconcileAuthSecret(ctx context.Context, nc *nacosv1alpha1.NacosCluster) (nacos.Auth, error) {
+	name := resource.AuthSecretName(nc)
+	secret := &corev1.Secret{}
+	err := r.Get(ctx, client.ObjectKey{Namespace: nc.Namespace, Name: name}, secret)
+	switch {
+	case apierrors.IsNotFound(err) && nc.Spec.Auth.SecretName != "":
+		return nacos.Auth{}, &specError{fmt.Sprintf("auth Secret %q named by spec.auth.secretName does not exist", name)}
+	case apierrors.IsNotFound(err):
+		values, gerr := generateAuthValues()
+		if gerr != nil {
+			return nacos.Auth{}, gerr
+		}
+		secret = resource.AuthSecret(nc, values)
+		if err := r.Create(ctx, secret); err != nil {
+			return nacos.Auth{}, fmt.Errorf("create auth Secret %s: %w", name, err)
+		}
+	case err != nil:
+		return nacos.Auth{}, fmt.Errorf("get auth Secret %s: %w", name, err)
+	}
+	for _, k := range []string{nacosv1alpha1.AuthSecretTokenKey, nacosv1alpha1.AuthSecretIdentityKeyKey, nacosv1alpha1.AuthSecretIdentityValueKey} {
+		if len(secret.Data[k]) == 0 {
+			return nacos.Auth{}, &specError{fmt.Sprintf("auth Secret %q has no key %q", name, k)}
+		}
+	}
+	return nacos.Auth{
+		IdentityKey:   string(secret.Data[nacosv1alpha1.AuthSecretIdentityKeyKey]),
+		IdentityValue: string(secret.Data[nacosv1alpha1.AuthSecretIdentityValueKey]),
+	}, nil
+}
+
+// generateAuthValues: a 32-byte token key, base64 (Nacos requires at least 32 bytes), and
+// a random identity value.
+func generateAuthValues() (resource.AuthSecretValues, error) {
+	var key, id [32]byte
+	if _, err := rand.Read(key[:]); err != nil {
+		return resource.AuthSecretValues{}, fmt.Errorf("generate auth token key: %w", err)
+	}
+	if _, err := rand.Read(id[:]); err != nil {
+		return resource.AuthSecretValues{}, fmt.Errorf("generate server identity: %w", err)
+	}
+	return resource.AuthSecretValues{
+		Token:         base64.StdEncoding.EncodeToString(key[:]),
+		IdentityKey:   "nacos-operator-identity",
+		IdentityValue: hex.EncodeToString(id[:]),
+	}, nil
+}
+
+// specError is a problem the user must fix in the spec or its Secrets (InvalidSpec), as
+// opposed to an API failure that a retry may fix.
+type specError struct{ msg string }
+
+func (e *specError) Error() string { return e.msg }
+
+// DefaultWriterImage runs the cluster.conf writer when the manager was given no image.
+const DefaultWriterImage = "nacos-operator:latest"
+
+func (r *NacosClusterReconciler) writerImage() string {
+	if r.WriterImage == "" {
+		return DefaultWriterImage
+	}
+	return r.WriterImage
+}

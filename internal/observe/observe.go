@@ -1,0 +1,119 @@
+// Package observe probes every member of a NacosCluster through the Nacos client, in
+// parallel, and returns one immutable Observation that status, diagnosis and the rollout
+// planner all read. A member that hangs costs one client timeout: the first failed call
+// skips the member's remaining calls.
+package observe
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/nacos-operator/nacos-operator/internal/nacos"
+	"github.com/nacos-operator/nacos-operator/internal/resource"
+)
+
+// Clients gives the Nacos client of a member address.
+type Clients interface {
+	For(address string, auth nacos.Auth) *nacos.Client
+}
+
+// Target is one desired member.
+type Target struct {
+	Name    string      // pod name
+	Address string      // address in cluster.conf (FQDN:8848)
+	Pod     *corev1.Pod // nil when the pod does not exist
+}
+
+// Member is what was observed of one desired member.
+type Member struct {
+	Target
+	PodIP       string
+	KubeReady   bool
+	Terminating bool
+	Probed      bool // the Nacos API was asked (the pod has an IP)
+
+	Readiness nacos.Readiness
+	Naming    nacos.NamingStatus
+	Version   string
+	View      []nacos.Member // the member's own member list
+	Err       error          // the first failed call, if any
+}
+
+// Observation is one pass's view of a cluster.
+type Observation struct {
+	At      time.Time
+	Members []Member
+}
+
+// Observe probes every target concurrently.
+func Observe(ctx context.Context, clients Clients, auth nacos.Auth, now time.Time, targets []Target) Observation {
+	out := Observation{At: now, Members: make([]Member, len(targets))}
+	var wg sync.WaitGroup
+	for i, t := range targets {
+		out.Members[i] = fromPod(t)
+		if !out.Members[i].Probed {
+			continue
+		}
+		wg.Add(1)
+		go func(m *Member) {
+			defer wg.Done()
+			probe(ctx, clients.For(net.JoinHostPort(m.PodIP, strconv.Itoa(resource.PortHTTP)), auth), m)
+		}(&out.Members[i])
+	}
+	wg.Wait()
+	return out
+}
+
+func fromPod(t Target) Member {
+	m := Member{Target: t}
+	if t.Pod == nil {
+		return m
+	}
+	m.PodIP = t.Pod.Status.PodIP
+	m.Terminating = t.Pod.DeletionTimestamp != nil
+	for _, c := range t.Pod.Status.Conditions {
+		if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue {
+			m.KubeReady = true
+		}
+	}
+	m.Probed = m.PodIP != "" && !m.Terminating
+	return m
+}
+
+// probe asks readiness, naming status, version and member list; it stops at the first error.
+func probe(ctx context.Context, c *nacos.Client, m *Member) {
+	var err error
+	if m.Readiness, err = c.Readiness(ctx); err != nil {
+		m.Err = fmt.Errorf("readiness: %w", err)
+		return
+	}
+	if m.Naming, err = c.NamingStatus(ctx); err != nil {
+		m.Err = fmt.Errorf("naming status: %w", err)
+		return
+	}
+	if m.View, err = c.Members(ctx); err != nil {
+		m.Err = fmt.Errorf("member list: %w", err)
+		return
+	}
+	for _, v := range m.View {
+		if v.Address == m.Address {
+			m.Version = v.Version
+		}
+	}
+}
+
+// ByName returns the observed member with a pod name.
+func (o Observation) ByName(name string) (Member, bool) {
+	for _, m := range o.Members {
+		if m.Name == name {
+			return m, true
+		}
+	}
+	return Member{}, false
+}

@@ -1,0 +1,153 @@
+package status
+
+import (
+	"fmt"
+	"net"
+	"sort"
+	"strconv"
+	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
+	"github.com/nacos-operator/nacos-operator/internal/observe"
+)
+
+// membershipCondition checks every member's own view: exactly the desired addresses, all UP.
+func membershipCondition(obs observe.Observation, desired []string, standalone bool) Condition {
+	want := map[string]bool{}
+	for _, a := range desired {
+		want[a] = true
+	}
+	var mismatch, unhealthy []string
+	for _, m := range obs.Members {
+		if problem(m) != "" {
+			mismatch = append(mismatch, problem(m))
+			continue
+		}
+		seen := map[string]bool{}
+		for _, v := range m.View {
+			seen[v.Address] = true
+			switch {
+			case !want[v.Address]:
+				mismatch = append(mismatch, fmt.Sprintf("%s lists %s, which is not a desired member", m.Name, v.Address))
+			case v.State != "UP":
+				unhealthy = append(unhealthy, fmt.Sprintf("%s sees %s %s (failAccessCnt %d)", m.Name, short(v.Address), v.State, v.FailAccessCnt))
+			}
+		}
+		if standalone {
+			continue
+		}
+		for _, a := range desired {
+			if !seen[a] {
+				mismatch = append(mismatch, fmt.Sprintf("%s does not list %s", m.Name, short(a)))
+			}
+		}
+	}
+	switch {
+	case len(mismatch) > 0:
+		return Condition{nacosv1alpha1.ConditionMembershipConsistent, metav1.ConditionFalse, nacosv1alpha1.ReasonMembershipMismatch, strings.Join(mismatch, "; ")}
+	case len(unhealthy) > 0:
+		return Condition{nacosv1alpha1.ConditionMembershipConsistent, metav1.ConditionFalse, nacosv1alpha1.ReasonPeersUnhealthy, strings.Join(unhealthy, "; ")}
+	}
+	return Condition{nacosv1alpha1.ConditionMembershipConsistent, metav1.ConditionTrue, nacosv1alpha1.ReasonMembershipConsistent,
+		fmt.Sprintf("Every member lists the same %d members, all UP.", len(desired))}
+}
+
+// raftCondition: every group has one leader all members agree on, and its peers are the
+// desired members. Nacos never removes a published leader, so agreement alone is not proof:
+// readiness ("config not in readiness") and naming status cover a leader that is gone.
+func raftCondition(obs observe.Observation, desired []string, standalone bool) Condition {
+	if standalone {
+		return Condition{nacosv1alpha1.ConditionRaftLeaderElected, metav1.ConditionTrue, nacosv1alpha1.ReasonNotApplicable, "Standalone mode: no Raft peers."}
+	}
+	wantPeers := make([]string, 0, len(desired))
+	for _, a := range desired {
+		wantPeers = append(wantPeers, raftAddress(a))
+	}
+	sort.Strings(wantPeers)
+	leaders := map[string]map[string][]string{} // group -> leader -> members saying so
+	var peerProblems []string
+	for _, m := range obs.Members {
+		if problem(m) != "" {
+			continue
+		}
+		for _, v := range m.View {
+			if v.Address != m.Address {
+				continue
+			}
+			for g, rg := range v.Raft {
+				if leaders[g] == nil {
+					leaders[g] = map[string][]string{}
+				}
+				leaders[g][rg.Leader] = append(leaders[g][rg.Leader], m.Name)
+				peers := append([]string(nil), rg.Members...)
+				sort.Strings(peers)
+				if strings.Join(peers, ",") != strings.Join(wantPeers, ",") {
+					peerProblems = append(peerProblems, fmt.Sprintf("%s: group %s has peers %v, want %v", m.Name, g, peers, wantPeers))
+				}
+				if rg.ErrMsg != "" {
+					peerProblems = append(peerProblems, fmt.Sprintf("%s: group %s: %s", m.Name, g, rg.ErrMsg))
+				}
+			}
+		}
+	}
+	var noLeader []string
+	groups := make([]string, 0, len(leaders))
+	for g := range leaders {
+		groups = append(groups, g)
+	}
+	sort.Strings(groups)
+	for _, g := range groups {
+		if _, none := leaders[g][""]; none || len(leaders[g]) != 1 {
+			noLeader = append(noLeader, fmt.Sprintf("group %s: members disagree or see no leader (%v)", g, leaders[g]))
+		}
+	}
+	switch {
+	case len(groups) == 0:
+		return Condition{nacosv1alpha1.ConditionRaftLeaderElected, metav1.ConditionUnknown, nacosv1alpha1.ReasonMembersUnreachable, "No member published Raft metadata yet."}
+	case len(noLeader) > 0:
+		return Condition{nacosv1alpha1.ConditionRaftLeaderElected, metav1.ConditionFalse, nacosv1alpha1.ReasonNoRaftLeader, strings.Join(noLeader, "; ")}
+	case len(peerProblems) > 0:
+		return Condition{nacosv1alpha1.ConditionRaftLeaderElected, metav1.ConditionFalse, nacosv1alpha1.ReasonRaftPeersMismatch, strings.Join(peerProblems, "; ")}
+	}
+	return Condition{nacosv1alpha1.ConditionRaftLeaderElected, metav1.ConditionTrue, nacosv1alpha1.ReasonLeaderElected,
+		fmt.Sprintf("All %d Raft groups have an agreed leader.", len(groups))}
+}
+
+func raftAddress(address string) string {
+	host, port, err := net.SplitHostPort(address)
+	if err != nil {
+		return address
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil {
+		return address
+	}
+	return net.JoinHostPort(host, strconv.Itoa(n-1000))
+}
+
+// short is the pod name of a member FQDN (<pod>.<svc>.<ns>.svc.<domain>), for readable messages.
+func short(address string) string {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		host = address
+	}
+	if strings.Contains(host, ".svc.") {
+		return strings.SplitN(host, ".", 2)[0]
+	}
+	return host
+}
+
+// versionLess compares dotted versions numerically.
+func versionLess(a, b string) bool {
+	pa, pb := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < len(pa) && i < len(pb); i++ {
+		x, _ := strconv.Atoi(pa[i])
+		y, _ := strconv.Atoi(pb[i])
+		if x != y {
+			return x < y
+		}
+	}
+	return len(pa) < len(pb)
+}
