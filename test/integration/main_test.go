@@ -16,8 +16,11 @@ import (
 )
 
 // env is shared by the package: starting the control plane takes seconds, each test works in
-// its own namespace.
-var env *harness.Env
+// its own namespace. kubelet runs simulated members for every Nacos pod.
+var (
+	env     *harness.Env
+	kubelet *harness.Kubelet
+)
 
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
@@ -36,6 +39,16 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "integration: ", err)
 		return 1
 	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	dir, err := os.MkdirTemp("", "nacos-kubelet-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "integration: ", err)
+		return 1
+	}
+	defer func() { _ = os.RemoveAll(dir) }()
+	kubelet = &harness.Kubelet{Client: env.Client, Runner: harness.SimRunner{}, Root: dir, IPPrefix: "127.77."}
+	kubelet.Start(ctx)
 	defer func() {
 		if err := env.Stop(); err != nil {
 			fmt.Fprintln(os.Stderr, "integration: stop control plane:", err)

@@ -20,6 +20,7 @@ import (
 
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
 	"github.com/nacos-operator/nacos-operator/controllers"
+	"github.com/nacos-operator/nacos-operator/internal/nacos"
 	"github.com/nacos-operator/nacos-operator/test/harness"
 )
 
@@ -39,6 +40,8 @@ func startOperator(t *testing.T) {
 	r := &controllers.NacosClusterReconciler{
 		Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
 		Recorder: mgr.GetEventRecorder("nacos-operator"), Clock: clock.RealClock{},
+		Clients:     nacos.NewPool(nacos.Options{Timeout: 500 * time.Millisecond}),
+		WriterImage: "nacos-operator:test", ProbePeriod: 300 * time.Millisecond,
 	}
 	if err := r.SetupWithManager(mgr, 2); err != nil {
 		t.Fatal(err)

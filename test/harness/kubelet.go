@@ -1,0 +1,213 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
+	"github.com/nacos-operator/nacos-operator/internal/confwriter"
+	"github.com/nacos-operator/nacos-operator/internal/resource"
+	"k8s.io/utils/clock"
+)
+
+// Kubelet stands in for the kubelet of every node, for Nacos member pods only. Each pass it:
+//  1. gives a new pod a loopback IP, lays out its volumes (the ConfigMap projected with a
+//     ..data symlink swap, the conf emptyDir seeded like the prepare-conf init container),
+//     starts the cluster.conf writer sidecar (in process) and the member through the Runner;
+//  2. reprojects a changed ConfigMap (after ProjectionDelay), as the kubelet does;
+//  3. probes the readiness URL of the pod spec and writes the pod status;
+//  4. stops the member of a deleted pod and removes the pod.
+type Kubelet struct {
+	Client          client.Client
+	Runner          Runner
+	Root            string        // per-pod directories live here
+	IPPrefix        string        // pods get <IPPrefix><n>, e.g. "127.77."
+	ClusterDomain   string        // default cluster.local
+	ProjectionDelay time.Duration // delay before a ConfigMap change reaches pods
+	Period          time.Duration // pass period, default 50ms
+
+	mu    sync.Mutex
+	pods  map[string]*podState // by namespace/name
+	dns   map[string]string    // member address -> dial address
+	next  int
+	homes map[string]string // by namespace/name: persists across pod incarnations, like a PVC
+}
+
+type podState struct {
+	uid       string
+	ip        string
+	member    Running
+	stopWrite context.CancelFunc
+	cmDir     string
+	projected map[string]string
+	pending   time.Time // when a seen ConfigMap change may be projected
+	ready     bool
+	version   int
+}
+
+// Start runs the kubelet until ctx ends.
+func (k *Kubelet) Start(ctx context.Context) {
+	k.pods, k.dns, k.homes = map[string]*podState{}, map[string]string{}, map[string]string{}
+	if k.Period == 0 {
+		k.Period = 50 * time.Millisecond
+	}
+	if k.ClusterDomain == "" {
+		k.ClusterDomain = "cluster.local"
+	}
+	go func() {
+		t := time.NewTicker(k.Period)
+		defer t.Stop()
+		for {
+			k.pass(ctx)
+			select {
+			case <-ctx.Done():
+				k.stopAll()
+				return
+			case <-t.C:
+			}
+		}
+	}()
+}
+
+// Member returns the running member of a pod (a *sim.Member with the SimRunner).
+func (k *Kubelet) Member(namespace, name string) Running {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if s := k.pods[namespace+"/"+name]; s != nil {
+		return s.member
+	}
+	return nil
+}
+
+// Resolve maps a member address to the IP it is served on (the cluster DNS).
+func (k *Kubelet) Resolve(address string) string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if ip, ok := k.dns[address]; ok {
+		return ip
+	}
+	return address
+}
+
+func (k *Kubelet) pass(ctx context.Context) {
+	pods := &corev1.PodList{}
+	if err := k.Client.List(ctx, pods, client.MatchingLabels{nacosv1alpha1.LabelName: nacosv1alpha1.LabelNameValue}); err != nil {
+		return
+	}
+	seen := map[string]bool{}
+	for i := range pods.Items {
+		pod := &pods.Items[i]
+		key := pod.Namespace + "/" + pod.Name
+		seen[key] = true
+		k.syncPod(ctx, key, pod)
+	}
+	k.mu.Lock()
+	var gone []*podState
+	for key, s := range k.pods {
+		if !seen[key] {
+			gone = append(gone, s)
+			delete(k.pods, key)
+		}
+	}
+	k.mu.Unlock()
+	for _, s := range gone {
+		s.stop()
+	}
+}
+
+func (k *Kubelet) syncPod(ctx context.Context, key string, pod *corev1.Pod) {
+	k.mu.Lock()
+	s := k.pods[key]
+	k.mu.Unlock()
+	switch {
+	case pod.DeletionTimestamp != nil:
+		if s != nil {
+			s.stop()
+			k.mu.Lock()
+			delete(k.pods, key)
+			k.mu.Unlock()
+		}
+		_ = k.Client.Delete(ctx, pod, client.GracePeriodSeconds(0))
+	case s == nil || s.uid != string(pod.UID):
+		if s != nil {
+			s.stop()
+		}
+		if err := k.startPod(ctx, key, pod); err != nil {
+			fmt.Fprintf(os.Stderr, "fake kubelet: start %s: %v\n", key, err)
+		}
+	default:
+		k.refreshProjection(ctx, s, pod)
+		k.probe(ctx, s, pod)
+	}
+}
+
+func (s *podState) stop() {
+	if s.stopWrite != nil {
+		s.stopWrite()
+	}
+	if s.member != nil {
+		s.member.Stop()
+	}
+}
+
+func (k *Kubelet) stopAll() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for key, s := range k.pods {
+		s.stop()
+		delete(k.pods, key)
+	}
+}
+
+// probe reads the readiness URL of the pod spec and writes the pod status when it changes.
+func (k *Kubelet) probe(ctx context.Context, s *podState, pod *corev1.Pod) {
+	ready := false
+	if p := nacosContainer(pod).ReadinessProbe; p != nil && p.HTTPGet != nil {
+		url := fmt.Sprintf("http://%s:%d%s", s.ip, p.HTTPGet.Port.IntValue(), p.HTTPGet.Path)
+		c := http.Client{Timeout: 300 * time.Millisecond}
+		if resp, err := c.Get(url); err == nil {
+			ready = resp.StatusCode >= 200 && resp.StatusCode < 400
+			_ = resp.Body.Close()
+		}
+	}
+	podReady := false
+	for _, c := range pod.Status.Conditions {
+		if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue {
+			podReady = true
+		}
+	}
+	if ready != podReady || pod.Status.PodIP != s.ip {
+		s.ready = ready
+		_ = k.writeStatus(ctx, pod, s)
+	}
+}
+
+func nacosContainer(pod *corev1.Pod) corev1.Container {
+	for _, c := range pod.Spec.Containers {
+		if c.Name == resource.ContainerNacos {
+			return c
+		}
+	}
+	return corev1.Container{}
+}
+
+func (k *Kubelet) allocateIP() string {
+	k.next++
+	return fmt.Sprintf("%s%d.%d", k.IPPrefix, k.next/250, k.next%250+1)
+}
+
+// startWriter runs the cluster.conf writer sidecar of the pod.
+func startWriter(s *podState, home string) {
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stopWrite = cancel
+	go confwriter.Run(ctx, filepath.Join(s.cmDir, resource.ClusterConfKey), filepath.Join(home, "conf", resource.ClusterConfKey),
+		50*time.Millisecond, clock.RealClock{}, func(bool, error) {})
+}

@@ -1,0 +1,196 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/nacos-operator/nacos-operator/internal/resource"
+)
+
+// startPod lays out the pod's volumes, starts its writer and member, and reports it Running.
+func (k *Kubelet) startPod(ctx context.Context, key string, pod *corev1.Pod) error {
+	cm, err := k.configMapData(ctx, pod)
+	if err != nil {
+		return err
+	}
+	env, err := k.resolveEnv(ctx, pod)
+	if err != nil {
+		return err
+	}
+	k.mu.Lock()
+	home, ok := k.homes[key]
+	if !ok {
+		home = filepath.Join(k.Root, pod.Namespace, pod.Name, "home")
+		k.homes[key] = home
+	}
+	ip := k.allocateIP()
+	address := fmt.Sprintf("%s.%s.%s.svc.%s:%d", pod.Spec.Hostname, pod.Spec.Subdomain, pod.Namespace, k.ClusterDomain, resource.PortHTTP)
+	k.dns[address] = ip + ":8848"
+	k.mu.Unlock()
+
+	s := &podState{uid: string(pod.UID), ip: ip, cmDir: filepath.Join(k.Root, pod.Namespace, pod.Name, string(pod.UID), "etc-nacos")}
+	if err := project(s, cm); err != nil {
+		return err
+	}
+	// The prepare-conf init container: our properties and the current member list.
+	if err := os.MkdirAll(filepath.Join(home, "conf"), 0o755); err != nil {
+		return fmt.Errorf("create conf dir: %w", err)
+	}
+	for _, key := range []string{resource.PropertiesKey, resource.ClusterConfKey} {
+		if err := os.WriteFile(filepath.Join(home, "conf", key), []byte(cm[key]), 0o644); err != nil {
+			return fmt.Errorf("seed %s: %w", key, err)
+		}
+	}
+	startWriter(s, home)
+	member, err := k.Runner.Run(PodRun{Namespace: pod.Namespace, Name: pod.Name, IP: ip, Address: address, Home: home,
+		Image: nacosContainer(pod).Image, Env: env, Resolve: k.Resolve})
+	if err != nil {
+		s.stopWrite()
+		return fmt.Errorf("run member: %w", err)
+	}
+	s.member = member
+	k.mu.Lock()
+	k.pods[key] = s
+	k.mu.Unlock()
+	return k.writeStatus(ctx, pod, s)
+}
+
+func (k *Kubelet) configMapData(ctx context.Context, pod *corev1.Pod) (map[string]string, error) {
+	for _, v := range pod.Spec.Volumes {
+		if v.ConfigMap == nil {
+			continue
+		}
+		cm := &corev1.ConfigMap{}
+		if err := k.Client.Get(ctx, client.ObjectKey{Namespace: pod.Namespace, Name: v.ConfigMap.Name}, cm); err != nil {
+			return nil, fmt.Errorf("ConfigMap volume %s: %w", v.ConfigMap.Name, err)
+		}
+		return cm.Data, nil
+	}
+	return nil, fmt.Errorf("pod %s has no ConfigMap volume", pod.Name)
+}
+
+// resolveEnv evaluates the nacos container's env, reading Secrets like the kubelet.
+func (k *Kubelet) resolveEnv(ctx context.Context, pod *corev1.Pod) (map[string]string, error) {
+	out := map[string]string{}
+	for _, e := range nacosContainer(pod).Env {
+		if e.ValueFrom == nil || e.ValueFrom.SecretKeyRef == nil {
+			out[e.Name] = e.Value
+			continue
+		}
+		ref := e.ValueFrom.SecretKeyRef
+		secret := &corev1.Secret{}
+		if err := k.Client.Get(ctx, client.ObjectKey{Namespace: pod.Namespace, Name: ref.Name}, secret); err != nil {
+			return nil, fmt.Errorf("env %s: Secret %s: %w", e.Name, ref.Name, err)
+		}
+		out[e.Name] = string(secret.Data[ref.Key])
+	}
+	return out, nil
+}
+
+// project writes the ConfigMap the way the kubelet does: a new timestamped directory, then
+// an atomic swap of the ..data symlink; the key files are symlinks through ..data.
+func project(s *podState, data map[string]string) error {
+	s.version++
+	dir := filepath.Join(s.cmDir, fmt.Sprintf("..%d", s.version))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("project ConfigMap: %w", err)
+	}
+	for k, v := range data {
+		if err := os.WriteFile(filepath.Join(dir, k), []byte(v), 0o644); err != nil {
+			return fmt.Errorf("project ConfigMap: %w", err)
+		}
+	}
+	tmp := filepath.Join(s.cmDir, "..data_tmp")
+	_ = os.Remove(tmp)
+	if err := os.Symlink(filepath.Base(dir), tmp); err != nil {
+		return fmt.Errorf("project ConfigMap: %w", err)
+	}
+	if err := os.Rename(tmp, filepath.Join(s.cmDir, "..data")); err != nil {
+		return fmt.Errorf("project ConfigMap: %w", err)
+	}
+	for k := range data {
+		link := filepath.Join(s.cmDir, k)
+		if _, err := os.Lstat(link); os.IsNotExist(err) {
+			if err := os.Symlink(filepath.Join("..data", k), link); err != nil {
+				return fmt.Errorf("project ConfigMap: %w", err)
+			}
+		}
+	}
+	s.projected = data
+	return nil
+}
+
+// refreshProjection reprojects the ConfigMap when it changed, after ProjectionDelay.
+func (k *Kubelet) refreshProjection(ctx context.Context, s *podState, pod *corev1.Pod) {
+	data, err := k.configMapData(ctx, pod)
+	if err != nil || mapsEqual(data, s.projected) {
+		s.pending = time.Time{}
+		return
+	}
+	if s.pending.IsZero() {
+		s.pending = time.Now().Add(k.ProjectionDelay)
+	}
+	if time.Now().After(s.pending) {
+		s.pending = time.Time{}
+		_ = project(s, data)
+	}
+}
+
+func mapsEqual(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// writeStatus reports the pod Running with its IP and readiness.
+func (k *Kubelet) writeStatus(ctx context.Context, pod *corev1.Pod, s *podState) error {
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		current := &corev1.Pod{}
+		if err := k.Client.Get(ctx, client.ObjectKeyFromObject(pod), current); err != nil {
+			return err
+		}
+		if string(current.UID) != s.uid {
+			return nil
+		}
+		now := metav1.Now()
+		ready := corev1.ConditionFalse
+		if s.ready {
+			ready = corev1.ConditionTrue
+		}
+		current.Status.Phase = corev1.PodRunning
+		current.Status.PodIP, current.Status.PodIPs = s.ip, []corev1.PodIP{{IP: s.ip}}
+		current.Status.HostIP = "127.0.0.1"
+		if current.Status.StartTime == nil {
+			current.Status.StartTime = &now
+		}
+		current.Status.Conditions = []corev1.PodCondition{
+			{Type: corev1.PodScheduled, Status: corev1.ConditionTrue, LastTransitionTime: now},
+			{Type: corev1.PodInitialized, Status: corev1.ConditionTrue, LastTransitionTime: now},
+			{Type: corev1.ContainersReady, Status: ready, LastTransitionTime: now},
+			{Type: corev1.PodReady, Status: ready, LastTransitionTime: now},
+		}
+		c := nacosContainer(current)
+		current.Status.ContainerStatuses = []corev1.ContainerStatus{{
+			Name: c.Name, Image: c.Image, ImageID: "sim://" + strings.TrimPrefix(c.Image, "docker.io/"),
+			Ready: s.ready, Started: ptrTrue(), State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: *current.Status.StartTime}},
+		}}
+		return k.Client.Status().Update(ctx, current)
+	})
+}
+
+func ptrTrue() *bool { b := true; return &b }

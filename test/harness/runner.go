@@ -1,0 +1,103 @@
+package harness
+
+import (
+	"bufio"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/nacos-operator/nacos-operator/internal/nacos/sim"
+)
+
+// PodRun is what a Runner needs to run the Nacos process of one pod, as the container
+// would see it: its IP, its own name (hostname mode), its home directory and its env.
+type PodRun struct {
+	Namespace, Name string
+	IP              string            // the pod IP (a loopback address)
+	Address         string            // <pod>.<subdomain>.<ns>.svc.<domain>:8848, how Nacos names itself
+	Home            string            // nacos.home; conf/ is the pod's conf emptyDir
+	Image           string            // the nacos container image
+	Env             map[string]string // resolved env of the nacos container (Secrets read)
+	Resolve         func(address string) string
+}
+
+// Running is a started member.
+type Running interface {
+	Stop()
+}
+
+// Runner starts the Nacos process of a pod. The simulator runner is the default; a real
+// Nacos JVM runner can plug in beside it (see docs/real-nacos.md).
+type Runner interface {
+	Run(p PodRun) (Running, error)
+}
+
+// SimRunner runs a simulated member per pod.
+type SimRunner struct {
+	// Periods of the simulated members (sim.FastPeriods() when zero).
+	Periods sim.Periods
+}
+
+// Run starts a sim.Member configured the way the image's start script would configure Nacos.
+func (r SimRunner) Run(p PodRun) (Running, error) {
+	periods := r.Periods
+	if periods == (sim.Periods{}) {
+		periods = sim.FastPeriods()
+	}
+	props := readProperties(filepath.Join(p.Home, "conf", "application.properties"))
+	cfg := sim.Config{
+		Version:    versionFromImage(p.Image),
+		Address:    p.Address,
+		Bind:       p.IP + ":8848",
+		Home:       p.Home,
+		Standalone: p.Env["MODE"] == "standalone",
+		Warmup:     props["nacos.naming.data.warmup"] == "true",
+		Storage:    sim.StorageMySQL,
+		Periods:    periods,
+		Resolve:    p.Resolve,
+		Auth: sim.AuthConfig{
+			Enabled:       p.Env["NACOS_AUTH_ENABLE"] == "true",
+			IdentityKey:   p.Env["NACOS_AUTH_IDENTITY_KEY"],
+			IdentityValue: p.Env["NACOS_AUTH_IDENTITY_VALUE"],
+		},
+	}
+	if p.Env["EMBEDDED_STORAGE"] == "embedded" {
+		cfg.Storage = sim.StorageEmbedded
+	}
+	if strings.HasPrefix(cfg.Version, "3.") {
+		cfg.ConsoleBind = p.IP + ":8080"
+	}
+	m, err := sim.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.Start(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// versionFromImage reads the Nacos version from an official tag (nacos/nacos-server:v2.5.1).
+func versionFromImage(image string) string {
+	if i := strings.LastIndex(image, ":v"); i >= 0 {
+		return strings.SplitN(image[i+2:], "-", 2)[0]
+	}
+	return "2.5.1"
+}
+
+func readProperties(path string) map[string]string {
+	out := map[string]string{}
+	f, err := os.Open(path)
+	if err != nil {
+		return out
+	}
+	defer func() { _ = f.Close() }()
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		line := strings.TrimSpace(s.Text())
+		if k, v, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(line, "#") {
+			out[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		}
+	}
+	return out
+}
