@@ -11,6 +11,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
@@ -59,7 +60,10 @@ func (r *NacosClusterReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	ctx = log.IntoContext(ctx, log.FromContext(ctx).WithValues("nacoscluster", req.NamespacedName))
 	nc := &nacosv1alpha1.NacosCluster{}
 	if err := r.Get(ctx, req.NamespacedName, nc); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err) // deleted: owner references collect the rest
+		if apierrors.IsNotFound(err) {
+			return ctrl.Result{}, nil // deleted: owner references collect the rest
+		}
+		return ctrl.Result{}, fmt.Errorf("get NacosCluster: %w", err)
 	}
 	if !nc.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, nil
@@ -122,6 +126,12 @@ func (r *NacosClusterReconciler) requeueAfter(ready bool) time.Duration {
 // SetupWithManager registers the controller. StatefulSets and Pods are watched without a
 // generation predicate: their status changes (readiness, revisions) matter.
 func (r *NacosClusterReconciler) SetupWithManager(mgr ctrl.Manager, maxConcurrent int) error {
+	return r.SetupWithManagerAs(mgr, maxConcurrent, r)
+}
+
+// SetupWithManagerAs registers the controller with rec as the reconciler (tests wrap r to
+// count reconciles).
+func (r *NacosClusterReconciler) SetupWithManagerAs(mgr ctrl.Manager, maxConcurrent int, rec reconcile.Reconciler) error {
 	err := ctrl.NewControllerManagedBy(mgr).
 		For(&nacosv1alpha1.NacosCluster{}).
 		Owns(&appsv1.StatefulSet{}).
@@ -132,7 +142,7 @@ func (r *NacosClusterReconciler) SetupWithManager(mgr ctrl.Manager, maxConcurren
 		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(podToCluster)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: maxConcurrent}).
 		Named("nacoscluster").
-		Complete(r)
+		Complete(rec)
 	if err != nil {
 		return fmt.Errorf("build NacosCluster controller: %w", err)
 	}

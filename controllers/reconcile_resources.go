@@ -24,8 +24,7 @@ func (r *NacosClusterReconciler) reconcileResources(ctx context.Context, nc *nac
 	if err != nil {
 		return auth, err
 	}
-	cm := resource.ConfigMap(nc, nc.Spec.Replicas)
-	if _, err := applyOwned(ctx, r.Client, cm, nil); err != nil {
+	if err := r.reconcileConfigMap(ctx, nc); err != nil {
 		return auth, err
 	}
 	for _, svc := range []*corev1.Service{resource.HeadlessService(nc), resource.ClientService(nc)} {
@@ -40,13 +39,33 @@ func (r *NacosClusterReconciler) reconcileResources(ctx context.Context, nc *nac
 	}
 	sts := resource.StatefulSet(nc, resource.Inputs{
 		Replicas:    nc.Spec.Replicas,
-		ConfigHash:  resource.ConfigHash(cm.Data[resource.PropertiesKey]),
+		ConfigHash:  resource.ConfigHash(resource.ApplicationProperties(nc)),
 		WriterImage: r.writerImage(),
 	})
 	if _, err := applyOwned(ctx, r.Client, sts, keepStatefulSetImmutables); err != nil {
 		return auth, err
 	}
 	return auth, nil
+}
+
+// reconcileConfigMap renders cluster.conf and application.properties. A new member list
+// reaches running members through the writer sidecar; the Event says so.
+func (r *NacosClusterReconciler) reconcileConfigMap(ctx context.Context, nc *nacosv1alpha1.NacosCluster) error {
+	cm := resource.ConfigMap(nc, nc.Spec.Replicas)
+	stored := &corev1.ConfigMap{}
+	before := ""
+	if err := r.Get(ctx, client.ObjectKeyFromObject(cm), stored); err == nil {
+		before = stored.Data[resource.ClusterConfKey]
+	}
+	changed, err := applyOwned(ctx, r.Client, cm, nil)
+	if err != nil {
+		return err
+	}
+	if changed && before != "" && before != cm.Data[resource.ClusterConfKey] {
+		r.Recorder.Eventf(nc, nil, corev1.EventTypeNormal, nacosv1alpha1.EventMembershipUpdated, "UpdateClusterConf",
+			"cluster.conf now lists %d members; running members reload it without a restart", nc.Spec.Replicas)
+	}
+	return nil
 }
 
 // keepServiceAllocations keeps what the API server allocated (cluster IPs, node ports).

@@ -31,18 +31,18 @@ func (r *NacosClusterReconciler) setCondition(nc *nacosv1alpha1.NacosCluster, s 
 	})
 }
 
-// event records an Event only when the condition it reports changes message, so a stuck
-// object does not flood the event stream.
-func (r *NacosClusterReconciler) eventOnChange(nc *nacosv1alpha1.NacosCluster, condType, eventType, reason, message string) {
+// warnOnChange records a Warning Event only when the condition it reports changes reason or
+// message, so a stuck object does not flood the event stream.
+func (r *NacosClusterReconciler) warnOnChange(nc *nacosv1alpha1.NacosCluster, condType, reason, message string) {
 	if prev := meta.FindStatusCondition(nc.Status.Conditions, condType); prev == nil || prev.Message != message || prev.Reason != reason {
-		r.Recorder.Eventf(nc, nil, eventType, reason, condType, "%s", message)
+		r.Recorder.Eventf(nc, nil, corev1.EventTypeWarning, reason, condType, "%s", message)
 	}
 }
 
 // reportInvalidSpec marks a spec the operator refuses to apply.
 func (r *NacosClusterReconciler) reportInvalidSpec(nc *nacosv1alpha1.NacosCluster, s *nacosv1alpha1.NacosClusterStatus, message string) {
 	message = "The spec cannot be applied: " + message
-	r.eventOnChange(nc, nacosv1alpha1.ConditionReconciled, corev1.EventTypeWarning, nacosv1alpha1.ReasonInvalidSpec, message)
+	r.warnOnChange(nc, nacosv1alpha1.ConditionReconciled, nacosv1alpha1.ReasonInvalidSpec, message)
 	r.setCondition(nc, s, nacosv1alpha1.ConditionReconciled, metav1.ConditionFalse, nacosv1alpha1.ReasonInvalidSpec, message)
 	s.Phase = nacosv1alpha1.PhaseFailed
 }
@@ -50,7 +50,7 @@ func (r *NacosClusterReconciler) reportInvalidSpec(nc *nacosv1alpha1.NacosCluste
 // reportReconcileError marks an API failure; the reconcile is retried with backoff.
 func (r *NacosClusterReconciler) reportReconcileError(nc *nacosv1alpha1.NacosCluster, s *nacosv1alpha1.NacosClusterStatus, err error) {
 	message := "Applying the spec failed: " + err.Error()
-	r.eventOnChange(nc, nacosv1alpha1.ConditionReconciled, corev1.EventTypeWarning, nacosv1alpha1.ReasonReconcileFailed, message)
+	r.warnOnChange(nc, nacosv1alpha1.ConditionReconciled, nacosv1alpha1.ReasonReconcileFailed, message)
 	r.setCondition(nc, s, nacosv1alpha1.ConditionReconciled, metav1.ConditionFalse, nacosv1alpha1.ReasonReconcileFailed, message)
 }
 
@@ -66,7 +66,7 @@ func (r *NacosClusterReconciler) reportSpecAccepted(nc *nacosv1alpha1.NacosClust
 func (r *NacosClusterReconciler) reportPaused(nc *nacosv1alpha1.NacosCluster, s *nacosv1alpha1.NacosClusterStatus, reason string) {
 	msg := "Reconciliation of workloads is paused by the " + nacosv1alpha1.AnnotationPauseReconciliation +
 		" annotation; status is still observed. Remove the annotation to resume."
-	r.eventOnChange(nc, nacosv1alpha1.ConditionPaused, corev1.EventTypeWarning, nacosv1alpha1.EventPaused, msg)
+	r.warnOnChange(nc, nacosv1alpha1.ConditionPaused, nacosv1alpha1.EventPaused, msg)
 	r.setCondition(nc, s, nacosv1alpha1.ConditionPaused, metav1.ConditionTrue, reason, msg)
 }
 
@@ -88,9 +88,16 @@ func (r *NacosClusterReconciler) reportObservation(nc *nacosv1alpha1.NacosCluste
 	}
 	for _, c := range rep.Conditions {
 		if c.Type == nacosv1alpha1.ConditionDistroInitialized && c.Status == metav1.ConditionFalse {
-			r.eventOnChange(nc, c.Type, corev1.EventTypeWarning, c.Reason, c.Message)
+			r.warnOnChange(nc, c.Type, c.Reason, c.Message)
 		}
 		r.setCondition(nc, s, c.Type, c.Status, c.Reason, c.Message)
+	}
+	switch {
+	case rep.Ready && !prevReady:
+		r.Recorder.Eventf(nc, nil, corev1.EventTypeNormal, nacosv1alpha1.ReasonAllMembersReady, "Observe",
+			"All %d members are ready with Distro initialized", nc.Spec.Replicas)
+	case !rep.Ready && prevReady:
+		r.Recorder.Eventf(nc, nil, corev1.EventTypeWarning, nacosv1alpha1.ConditionDegraded, "Observe", "%s", firstMessage(rep, nacosv1alpha1.ConditionReady))
 	}
 	r.reportProgress(nc, s, sts, rep)
 	s.Phase = phase(nc, s, rep, prevReady)
@@ -128,4 +135,13 @@ func phase(nc *nacosv1alpha1.NacosCluster, s *nacosv1alpha1.NacosClusterStatus, 
 		return nacosv1alpha1.PhaseDegraded
 	}
 	return nacosv1alpha1.PhaseInitializing
+}
+
+func firstMessage(rep status.Report, condType string) string {
+	for _, c := range rep.Conditions {
+		if c.Type == condType {
+			return c.Message
+		}
+	}
+	return ""
 }

@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
+	"github.com/nacos-operator/nacos-operator/internal/nacos"
 	"github.com/nacos-operator/nacos-operator/internal/observe"
 )
 
@@ -66,38 +67,13 @@ func raftCondition(obs observe.Observation, desired []string, standalone bool) C
 		wantPeers = append(wantPeers, raftAddress(a))
 	}
 	sort.Strings(wantPeers)
-	leaders := map[string]map[string][]string{} // group -> leader -> members saying so
-	var peerProblems []string
-	for _, m := range obs.Members {
-		if problem(m) != "" {
-			continue
-		}
-		for _, v := range m.View {
-			if v.Address != m.Address {
-				continue
-			}
-			for g, rg := range v.Raft {
-				if leaders[g] == nil {
-					leaders[g] = map[string][]string{}
-				}
-				leaders[g][rg.Leader] = append(leaders[g][rg.Leader], m.Name)
-				peers := append([]string(nil), rg.Members...)
-				sort.Strings(peers)
-				if strings.Join(peers, ",") != strings.Join(wantPeers, ",") {
-					peerProblems = append(peerProblems, fmt.Sprintf("%s: group %s has peers %v, want %v", m.Name, g, peers, wantPeers))
-				}
-				if rg.ErrMsg != "" {
-					peerProblems = append(peerProblems, fmt.Sprintf("%s: group %s: %s", m.Name, g, rg.ErrMsg))
-				}
-			}
-		}
-	}
-	var noLeader []string
+	leaders, peerProblems := collectRaft(obs, strings.Join(wantPeers, ","))
 	groups := make([]string, 0, len(leaders))
 	for g := range leaders {
 		groups = append(groups, g)
 	}
 	sort.Strings(groups)
+	var noLeader []string
 	for _, g := range groups {
 		if _, none := leaders[g][""]; none || len(leaders[g]) != 1 {
 			noLeader = append(noLeader, fmt.Sprintf("group %s: members disagree or see no leader (%v)", g, leaders[g]))
@@ -113,6 +89,47 @@ func raftCondition(obs observe.Observation, desired []string, standalone bool) C
 	}
 	return Condition{nacosv1alpha1.ConditionRaftLeaderElected, metav1.ConditionTrue, nacosv1alpha1.ReasonLeaderElected,
 		fmt.Sprintf("All %d Raft groups have an agreed leader.", len(groups))}
+}
+
+// collectRaft reads every reachable member's own Raft metadata: group -> leader -> the
+// members that say so, and the groups whose peers differ from wantPeers or report an error.
+func collectRaft(obs observe.Observation, wantPeers string) (map[string]map[string][]string, []string) {
+	leaders := map[string]map[string][]string{}
+	var problems []string
+	for _, m := range obs.Members {
+		self, ok := selfView(m)
+		if !ok {
+			continue
+		}
+		for g, rg := range self.Raft {
+			if leaders[g] == nil {
+				leaders[g] = map[string][]string{}
+			}
+			leaders[g][rg.Leader] = append(leaders[g][rg.Leader], m.Name)
+			peers := append([]string(nil), rg.Members...)
+			sort.Strings(peers)
+			if strings.Join(peers, ",") != wantPeers {
+				problems = append(problems, fmt.Sprintf("%s: group %s has peers %v, want %s", m.Name, g, peers, wantPeers))
+			}
+			if rg.ErrMsg != "" {
+				problems = append(problems, fmt.Sprintf("%s: group %s: %s", m.Name, g, rg.ErrMsg))
+			}
+		}
+	}
+	return leaders, problems
+}
+
+// selfView is a reachable member's entry for itself in its own member list.
+func selfView(m observe.Member) (nacos.Member, bool) {
+	if problem(m) != "" {
+		return nacos.Member{}, false
+	}
+	for _, v := range m.View {
+		if v.Address == m.Address {
+			return v, true
+		}
+	}
+	return nacos.Member{}, false
 }
 
 func raftAddress(address string) string {

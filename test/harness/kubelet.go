@@ -10,12 +10,12 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
 	"github.com/nacos-operator/nacos-operator/internal/confwriter"
 	"github.com/nacos-operator/nacos-operator/internal/resource"
-	"k8s.io/utils/clock"
 )
 
 // Kubelet stands in for the kubelet of every node, for Nacos member pods only. Each pass it:

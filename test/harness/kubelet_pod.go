@@ -159,10 +159,10 @@ func mapsEqual(a, b map[string]string) bool {
 
 // writeStatus reports the pod Running with its IP and readiness.
 func (k *Kubelet) writeStatus(ctx context.Context, pod *corev1.Pod, s *podState) error {
-	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		current := &corev1.Pod{}
 		if err := k.Client.Get(ctx, client.ObjectKeyFromObject(pod), current); err != nil {
-			return err
+			return fmt.Errorf("get pod: %w", err)
 		}
 		if string(current.UID) != s.uid {
 			return nil
@@ -191,6 +191,10 @@ func (k *Kubelet) writeStatus(ctx context.Context, pod *corev1.Pod, s *podState)
 		}}
 		return k.Client.Status().Update(ctx, current)
 	})
+	if err != nil {
+		return fmt.Errorf("write status of pod %s: %w", pod.Name, err)
+	}
+	return nil
 }
 
 func ptrTrue() *bool { b := true; return &b }

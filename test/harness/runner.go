@@ -2,6 +2,7 @@ package harness
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -69,10 +70,10 @@ func (r SimRunner) Run(p PodRun) (Running, error) {
 	}
 	m, err := sim.New(cfg)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("configure simulated member %s: %w", p.Name, err)
 	}
 	if err := m.Start(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("start simulated member %s: %w", p.Name, err)
 	}
 	return m, nil
 }

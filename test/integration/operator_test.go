@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
 	"github.com/nacos-operator/nacos-operator/controllers"
@@ -25,7 +27,22 @@ import (
 )
 
 // startOperator runs the NacosCluster controller in this process until the test ends.
-func startOperator(t *testing.T) {
+func startOperator(t *testing.T) { t.Helper(); startOperatorWith(t, nil) }
+
+// reconcileCounter counts finished reconciles.
+type reconcileCounter struct {
+	reconcile.Reconciler
+	n atomic.Int64
+}
+
+func (c *reconcileCounter) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
+	defer c.n.Add(1)
+	return c.Reconciler.Reconcile(ctx, req)
+}
+
+// startOperatorWith runs the controller with its client wrapped (nil: as is) and returns a
+// counter of its reconciles.
+func startOperatorWith(t *testing.T, wrap func(client.Client) client.Client) *reconcileCounter {
 	t.Helper()
 	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
 		Scheme:                 env.Scheme,
@@ -37,13 +54,18 @@ func startOperator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	c := mgr.GetClient()
+	if wrap != nil {
+		c = wrap(c)
+	}
 	r := &controllers.NacosClusterReconciler{
-		Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
+		Client: c, Scheme: mgr.GetScheme(),
 		Recorder: mgr.GetEventRecorder("nacos-operator"), Clock: clock.RealClock{},
 		Clients:     nacos.NewPool(nacos.Options{Timeout: 500 * time.Millisecond}),
 		WriterImage: "nacos-operator:test", ProbePeriod: 300 * time.Millisecond,
 	}
-	if err := r.SetupWithManager(mgr, 2); err != nil {
+	counter := &reconcileCounter{Reconciler: r}
+	if err := r.SetupWithManagerAs(mgr, 2, counter); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -55,6 +77,7 @@ func startOperator(t *testing.T) {
 			t.Errorf("manager: %v", err)
 		}
 	})
+	return counter
 }
 
 // waitForStatus polls the NacosCluster until check accepts it.
