@@ -42,6 +42,9 @@ func (r *NacosClusterReconciler) observe(ctx context.Context, nc *nacosv1alpha1.
 
 // currentAuth reads the identity without creating anything (used while paused).
 func (r *NacosClusterReconciler) currentAuth(ctx context.Context, nc *nacosv1alpha1.NacosCluster) (nacos.Auth, error) {
+	if !resource.UsesAuthSecret(nc) {
+		return nacos.Auth{}, nil
+	}
 	secret := &corev1.Secret{}
 	err := r.Get(ctx, client.ObjectKey{Namespace: nc.Namespace, Name: resource.AuthSecretName(nc)}, secret)
 	if apierrors.IsNotFound(err) {

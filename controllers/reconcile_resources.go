@@ -42,8 +42,13 @@ func (r *NacosClusterReconciler) reconcileResources(ctx context.Context, nc *nac
 		ConfigHash:  resource.ConfigHash(resource.ApplicationProperties(nc)),
 		WriterImage: r.writerImage(),
 	})
-	if _, err := applyOwned(ctx, r.Client, sts, keepStatefulSetImmutables); err != nil {
+	changed, err := applyOwned(ctx, r.Client, sts, keepStatefulSetImmutables)
+	if err != nil {
 		return auth, err
+	}
+	if changed {
+		r.Recorder.Eventf(nc, sts, corev1.EventTypeNormal, "StatefulSetApplied", "ApplyStatefulSet",
+			"StatefulSet %s applied: %d replicas, config hash %s", sts.Name, *sts.Spec.Replicas, sts.Spec.Template.Annotations[nacosv1alpha1.AnnotationConfigHash])
 	}
 	return auth, nil
 }
@@ -95,6 +100,9 @@ func keepStatefulSetImmutables(stored, update *appsv1.StatefulSet) {
 // spec.auth.secretName the operator generates a Secret once (random token key and identity)
 // and never logs or reports its content.
 func (r *NacosClusterReconciler) reconcileAuthSecret(ctx context.Context, nc *nacosv1alpha1.NacosCluster) (nacos.Auth, error) {
+	if !resource.UsesAuthSecret(nc) {
+		return nacos.Auth{}, nil // 2.x without auth: member APIs need no credentials
+	}
 	name := resource.AuthSecretName(nc)
 	secret := &corev1.Secret{}
 	err := r.Get(ctx, client.ObjectKey{Namespace: nc.Namespace, Name: name}, secret)

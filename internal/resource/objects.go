@@ -118,6 +118,13 @@ func AuthSecret(nc *nacosv1alpha1.NacosCluster, v AuthSecretValues) *corev1.Secr
 	}
 }
 
+// UsesAuthSecret tells whether members get a token key and server identity: when auth is on,
+// on 3.x (whose image refuses to start without them, even with auth off), or when the user
+// names a Secret. A 2.x cluster without auth needs none.
+func UsesAuthSecret(nc *nacosv1alpha1.NacosCluster) bool {
+	return nc.Spec.Auth.Enabled || nc.Spec.MajorVersion() >= 3 || nc.Spec.Auth.SecretName != ""
+}
+
 // AuthSecretName is the Secret members read the token and identity from.
 func AuthSecretName(nc *nacosv1alpha1.NacosCluster) string {
 	if nc.Spec.Auth.SecretName != "" {

@@ -135,9 +135,12 @@ func env(nc *nacosv1alpha1.NacosCluster) []corev1.EnvVar {
 		{Name: "NACOS_APPLICATION_PORT", Value: fmt.Sprint(PortHTTP)},
 		{Name: "CLUSTER_CONF", Value: "/tmp/start-script-cluster.conf"},
 		{Name: "NACOS_AUTH_ENABLE", Value: fmt.Sprint(nc.Spec.Auth.Enabled)},
-		secretEnv("NACOS_AUTH_TOKEN", auth, nacosv1alpha1.AuthSecretTokenKey),
-		secretEnv("NACOS_AUTH_IDENTITY_KEY", auth, nacosv1alpha1.AuthSecretIdentityKeyKey),
-		secretEnv("NACOS_AUTH_IDENTITY_VALUE", auth, nacosv1alpha1.AuthSecretIdentityValueKey),
+	}
+	if UsesAuthSecret(nc) {
+		out = append(out,
+			secretEnv("NACOS_AUTH_TOKEN", auth, nacosv1alpha1.AuthSecretTokenKey),
+			secretEnv("NACOS_AUTH_IDENTITY_KEY", auth, nacosv1alpha1.AuthSecretIdentityKeyKey),
+			secretEnv("NACOS_AUTH_IDENTITY_VALUE", auth, nacosv1alpha1.AuthSecretIdentityValueKey))
 	}
 	if nc.Spec.Storage.Type == nacosv1alpha1.StorageMySQL && nc.Spec.Storage.MySQL != nil && nc.Spec.Storage.MySQL.CredentialsSecretRef != nil {
 		ref := nc.Spec.Storage.MySQL.CredentialsSecretRef

@@ -28,14 +28,16 @@ func ApplicationProperties(nc *nacosv1alpha1.NacosCluster) string {
 		"server.error.include-message": "ALWAYS",
 		// Readiness must cover Distro: with warmup on, naming is UP only after the Distro
 		// snapshot loaded (ServerStatusManager, 2.4.2+); the code default is false.
-		"nacos.naming.data.warmup":                      "true",
-		"nacos.core.member.lookup.type":                 "file",
-		"nacos.core.auth.enabled":                       fmt.Sprint(nc.Spec.Auth.Enabled),
-		"nacos.core.auth.system.type":                   "nacos",
-		"nacos.core.auth.plugin.nacos.token.secret.key": "${NACOS_AUTH_TOKEN}",
-		"nacos.core.auth.server.identity.key":           "${NACOS_AUTH_IDENTITY_KEY}",
-		"nacos.core.auth.server.identity.value":         "${NACOS_AUTH_IDENTITY_VALUE}",
-		"management.endpoints.web.exposure.include":     "prometheus",
+		"nacos.naming.data.warmup":                  "true",
+		"nacos.core.member.lookup.type":             "file",
+		"nacos.core.auth.enabled":                   fmt.Sprint(nc.Spec.Auth.Enabled),
+		"nacos.core.auth.system.type":               "nacos",
+		"management.endpoints.web.exposure.include": "prometheus",
+	}
+	if UsesAuthSecret(nc) {
+		props["nacos.core.auth.plugin.nacos.token.secret.key"] = "${NACOS_AUTH_TOKEN}"
+		props["nacos.core.auth.server.identity.key"] = "${NACOS_AUTH_IDENTITY_KEY}"
+		props["nacos.core.auth.server.identity.value"] = "${NACOS_AUTH_IDENTITY_VALUE}"
 	}
 	if nc.Spec.MajorVersion() >= 3 {
 		props["nacos.deployment.type"] = "merged"

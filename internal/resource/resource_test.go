@@ -181,3 +181,30 @@ func FuzzClusterConfRoundTrip(f *testing.F) {
 		_, _ = ParseMemberSet(nacosText) // any text: no panic
 	})
 }
+
+func TestAuthSecretOnlyWhereNacosNeedsIt(t *testing.T) {
+	cases := []struct {
+		name string
+		nc   *nacosv1alpha1.NacosCluster
+		want bool
+	}{
+		{"2.x without auth", sample(), false},
+		{"2.x with auth", sample(func(nc *nacosv1alpha1.NacosCluster) { nc.Spec.Auth.Enabled = true }), true},
+		{"3.x without auth: the image refuses to start without identity", sample(func(nc *nacosv1alpha1.NacosCluster) { nc.Spec.Version = "3.0.3" }), true},
+		{"2.x with a named Secret", sample(func(nc *nacosv1alpha1.NacosCluster) { nc.Spec.Auth.SecretName = "mine" }), true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			env := map[string]bool{}
+			sts := StatefulSet(tc.nc, Inputs{Replicas: 3})
+			for _, e := range sts.Spec.Template.Spec.Containers[0].Env {
+				env[e.Name] = true
+			}
+			props := ApplicationProperties(tc.nc)
+			if UsesAuthSecret(tc.nc) != tc.want || env["NACOS_AUTH_IDENTITY_VALUE"] != tc.want ||
+				strings.Contains(props, "${NACOS_AUTH_TOKEN}") != tc.want {
+				t.Fatalf("uses=%v env=%v props=%v, want %v", UsesAuthSecret(tc.nc), env["NACOS_AUTH_IDENTITY_VALUE"], strings.Contains(props, "${NACOS_AUTH_TOKEN}"), tc.want)
+			}
+		})
+	}
+}

@@ -41,14 +41,14 @@ func Compute(obs observe.Observation, standalone bool, wasReady bool) Report {
 		desired = append(desired, m.Address)
 	}
 	for _, m := range obs.Members {
-		r.Members = append(r.Members, memberStatus(m))
+		r.Members = append(r.Members, memberStatus(m, desired, standalone))
 		if m.Pod != nil {
 			r.Replicas++
 		}
 		if m.KubeReady {
 			r.ReadyReplicas++
 		}
-		if m.Err == nil && m.Probed && m.Naming.Status == "UP" {
+		if distroInitialized(m) {
 			r.DistroInitializedMembers++
 		}
 		if m.Version != "" && (r.Version == "" || versionLess(m.Version, r.Version)) {
@@ -65,7 +65,7 @@ func Compute(obs observe.Observation, standalone bool, wasReady bool) Report {
 	return r
 }
 
-func memberStatus(m observe.Member) nacosv1alpha1.MemberStatus {
+func memberStatus(m observe.Member, desired []string, standalone bool) nacosv1alpha1.MemberStatus {
 	s := nacosv1alpha1.MemberStatus{Name: m.Name, Address: m.Address, KubeReady: m.KubeReady, Health: nacosv1alpha1.HealthUnknown, Version: m.Version}
 	if m.Pod != nil {
 		s.Revision = m.Pod.Labels["controller-revision-hash"]
@@ -87,24 +87,48 @@ func memberStatus(m observe.Member) nacosv1alpha1.MemberStatus {
 	}
 	if m.Err == nil && m.Probed {
 		s.NamingStatus = m.Naming.Status
-		s.DistroInitialized = m.Naming.Status == "UP"
+		s.DistroInitialized = distroInitialized(m)
 		if m.Naming.Message != "" {
 			s.Message = joinNonEmpty(s.Message, m.Naming.Message)
 		}
+		mismatch, unhealthy := viewFindings(m, desired, standalone)
+		for _, f := range append(mismatch, unhealthy...) {
+			s.Message = joinNonEmpty(s.Message, f)
+		}
 	}
+	s.RaftLeaderOf = ledGroups(m)
+	s.RaftLeader = len(s.RaftLeaderOf) > 0
+	return s
+}
+
+// ledGroups are the Raft groups a member says it leads, sorted.
+func ledGroups(m observe.Member) []string {
+	var out []string
 	for _, v := range m.View {
 		if v.Address != m.Address {
 			continue
 		}
 		for g, rg := range v.Raft {
 			if rg.Leader != "" && rg.Leader == raftAddress(m.Address) {
-				s.RaftLeaderOf = append(s.RaftLeaderOf, g)
+				out = append(out, g)
 			}
 		}
 	}
-	sort.Strings(s.RaftLeaderOf)
-	s.RaftLeader = len(s.RaftLeaderOf) > 0
-	return s
+	sort.Strings(out)
+	return out
+}
+
+// noLeaderMessage starts the naming error Nacos gives when Distro is initialized but the CP
+// protocol is not ready (ServerStatusManager checks Distro first).
+const noLeaderMessage = "No leader for raft"
+
+// distroInitialized: naming UP (warmup on makes that mean Distro loaded), or DOWN for want of
+// a Raft leader, which Nacos reports only once Distro is initialized.
+func distroInitialized(m observe.Member) bool {
+	if m.Err != nil || !m.Probed {
+		return false
+	}
+	return m.Naming.Status == "UP" || strings.HasPrefix(m.Naming.Message, noLeaderMessage)
 }
 
 // problem describes why one member fails a check, for condition messages.
@@ -127,7 +151,7 @@ func distroCondition(obs observe.Observation) Condition {
 	for _, m := range obs.Members {
 		if p := problem(m); p != "" {
 			bad = append(bad, p)
-		} else if m.Naming.Status != "UP" {
+		} else if !distroInitialized(m) {
 			msg := m.Naming.Message
 			if msg == "" {
 				msg = "naming status " + m.Naming.Status

@@ -154,3 +154,27 @@ func TestMemberStatusNamesLeadershipAndVersion(t *testing.T) {
 		t.Fatalf("version %q member %+v", r.Version, r.Members[2])
 	}
 }
+
+func TestNoLeaderNamingMessageIsARaftProblemNotDistro(t *testing.T) {
+	o := healthy(3)
+	msg := "No leader for raft, please see logs `alipay-jraft.log` or `naming-raft.log` to see details."
+	o.Members[0].Naming = nacos.NamingStatus{Status: "DOWN", Message: msg}
+	r := Compute(o, false, false)
+	if c := cond(r, nacosv1alpha1.ConditionRaftLeaderElected); c.Status != metav1.ConditionFalse || c.Message != "n-0: "+msg {
+		t.Errorf("RaftLeaderElected %+v", c)
+	}
+	if c := cond(r, nacosv1alpha1.ConditionDistroInitialized); c.Status != metav1.ConditionTrue || r.DistroInitializedMembers != 3 {
+		t.Errorf("DistroInitialized %+v (%d): Nacos checks Distro first, so a Raft message means Distro is loaded", c, r.DistroInitializedMembers)
+	}
+}
+
+func TestMemberMessageCarriesItsViewFindings(t *testing.T) {
+	o := healthy(3)
+	view := append([]nacos.Member(nil), o.Members[0].View...)
+	view[1].State, view[1].FailAccessCnt = nacos.MemberSuspicious, 2
+	o.Members[0].View = view
+	r := Compute(o, false, false)
+	if got := r.Members[0].Message; got != "n-0 sees n-1 SUSPICIOUS (failAccessCnt 2)" {
+		t.Fatalf("member message %q", got)
+	}
+}

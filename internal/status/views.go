@@ -16,34 +16,14 @@ import (
 
 // membershipCondition checks every member's own view: exactly the desired addresses, all UP.
 func membershipCondition(obs observe.Observation, desired []string, standalone bool) Condition {
-	want := map[string]bool{}
-	for _, a := range desired {
-		want[a] = true
-	}
 	var mismatch, unhealthy []string
 	for _, m := range obs.Members {
 		if problem(m) != "" {
 			mismatch = append(mismatch, problem(m))
 			continue
 		}
-		seen := map[string]bool{}
-		for _, v := range m.View {
-			seen[v.Address] = true
-			switch {
-			case !want[v.Address]:
-				mismatch = append(mismatch, fmt.Sprintf("%s lists %s, which is not a desired member", m.Name, v.Address))
-			case v.State != "UP":
-				unhealthy = append(unhealthy, fmt.Sprintf("%s sees %s %s (failAccessCnt %d)", m.Name, short(v.Address), v.State, v.FailAccessCnt))
-			}
-		}
-		if standalone {
-			continue
-		}
-		for _, a := range desired {
-			if !seen[a] {
-				mismatch = append(mismatch, fmt.Sprintf("%s does not list %s", m.Name, short(a)))
-			}
-		}
+		mm, uh := viewFindings(m, desired, standalone)
+		mismatch, unhealthy = append(mismatch, mm...), append(unhealthy, uh...)
 	}
 	switch {
 	case len(mismatch) > 0:
@@ -53,6 +33,34 @@ func membershipCondition(obs observe.Observation, desired []string, standalone b
 	}
 	return Condition{nacosv1alpha1.ConditionMembershipConsistent, metav1.ConditionTrue, nacosv1alpha1.ReasonMembershipConsistent,
 		fmt.Sprintf("Every member lists the same %d members, all UP.", len(desired))}
+}
+
+// viewFindings compares one member's own member list with the desired set: addresses it
+// lists that are not desired (a phantom self or a removed peer), desired ones it lacks, and
+// peers it sees SUSPICIOUS or DOWN.
+func viewFindings(m observe.Member, desired []string, standalone bool) (mismatch, unhealthy []string) {
+	want := map[string]bool{}
+	for _, a := range desired {
+		want[a] = true
+	}
+	seen := map[string]bool{}
+	for _, v := range m.View {
+		seen[v.Address] = true
+		switch {
+		case !want[v.Address]:
+			mismatch = append(mismatch, fmt.Sprintf("%s lists %s, which is not a desired member", m.Name, v.Address))
+		case v.State != "UP":
+			unhealthy = append(unhealthy, fmt.Sprintf("%s sees %s %s (failAccessCnt %d)", m.Name, short(v.Address), v.State, v.FailAccessCnt))
+		}
+	}
+	if !standalone {
+		for _, a := range desired {
+			if !seen[a] {
+				mismatch = append(mismatch, fmt.Sprintf("%s does not list %s", m.Name, short(a)))
+			}
+		}
+	}
+	return mismatch, unhealthy
 }
 
 // raftCondition: every group has one leader all members agree on, and its peers are the
@@ -74,6 +82,11 @@ func raftCondition(obs observe.Observation, desired []string, standalone bool) C
 	}
 	sort.Strings(groups)
 	var noLeader []string
+	for _, m := range obs.Members {
+		if problem(m) == "" && strings.HasPrefix(m.Naming.Message, noLeaderMessage) {
+			noLeader = append(noLeader, m.Name+": "+m.Naming.Message)
+		}
+	}
 	for _, g := range groups {
 		if _, none := leaders[g][""]; none || len(leaders[g]) != 1 {
 			noLeader = append(noLeader, fmt.Sprintf("group %s: members disagree or see no leader (%v)", g, leaders[g]))

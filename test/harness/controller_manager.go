@@ -22,8 +22,8 @@ type controllerManager struct {
 }
 
 // startControllerManager runs only the controllers the operator relies on: the StatefulSet
-// controller creates and replaces member pods, the garbage collector honours owner
-// references. Leader election and serving are off: one process, nobody scrapes it.
+// controller creates and replaces member pods and claims, the garbage collector honours owner
+// references, and the claim-protection controller lets a claim go once no pod uses it. Leader election and serving are off: one process, nobody scrapes it.
 func startControllerManager(assets, kubeconfig, dir string) (*controllerManager, error) {
 	logPath := filepath.Join(dir, "kube-controller-manager.log")
 	logFile, err := os.Create(logPath)
@@ -32,7 +32,7 @@ func startControllerManager(assets, kubeconfig, dir string) (*controllerManager,
 	}
 	cmd := exec.Command(filepath.Join(assets, "kube-controller-manager"),
 		"--kubeconfig="+kubeconfig,
-		"--controllers=statefulset-controller,garbage-collector-controller",
+		"--controllers=statefulset-controller,garbage-collector-controller,persistentvolumeclaim-protection-controller",
 		"--leader-elect=false",
 		"--secure-port=0",
 		"--concurrent-statefulset-syncs=5",

@@ -33,6 +33,9 @@ type Kubelet struct {
 	ClusterDomain   string        // default cluster.local
 	ProjectionDelay time.Duration // delay before a ConfigMap change reaches pods
 	Period          time.Duration // pass period, default 50ms
+	// MaxGrace caps how long a deleted pod's member keeps running (its grace period) before
+	// it is stopped and the pod removed; 0 stops it at once.
+	MaxGrace time.Duration
 
 	mu    sync.Mutex
 	pods  map[string]*podState // by namespace/name
@@ -51,6 +54,7 @@ type podState struct {
 	pending   time.Time // when a seen ConfigMap change may be projected
 	ready     bool
 	version   int
+	deleting  time.Time // when the deletion was first seen
 }
 
 // Start runs the kubelet until ctx ends.
@@ -129,6 +133,9 @@ func (k *Kubelet) syncPod(ctx context.Context, key string, pod *corev1.Pod) {
 	k.mu.Unlock()
 	switch {
 	case pod.DeletionTimestamp != nil:
+		if s != nil && k.withinGrace(s, pod) {
+			return
+		}
 		if s != nil {
 			s.stop()
 			k.mu.Lock()
@@ -147,6 +154,18 @@ func (k *Kubelet) syncPod(ctx context.Context, key string, pod *corev1.Pod) {
 		k.refreshProjection(ctx, s, pod)
 		k.probe(ctx, s, pod)
 	}
+}
+
+// withinGrace keeps a deleted pod's member running for its grace period, capped by MaxGrace.
+func (k *Kubelet) withinGrace(s *podState, pod *corev1.Pod) bool {
+	if s.deleting.IsZero() {
+		s.deleting = time.Now()
+	}
+	grace := k.MaxGrace
+	if g := pod.DeletionGracePeriodSeconds; g != nil && time.Duration(*g)*time.Second < grace {
+		grace = time.Duration(*g) * time.Second
+	}
+	return time.Since(s.deleting) < grace
 }
 
 func (s *podState) stop() {
