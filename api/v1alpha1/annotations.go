@@ -16,9 +16,10 @@ const (
 
 // Annotation keys users set on a NacosCluster.
 const (
-	// AnnotationPauseReconciliation set to "true" stops all reconciliation (the Paused
-	// condition and a Warning Event say so). Unlike spec.rollout.paused it also freezes
-	// services, config and scaling: use it for maintenance by hand.
+	// AnnotationPauseReconciliation set to "true" stops every change to the workloads
+	// (StatefulSet, Services, ConfigMap, PDB) while status keeps being observed; the Paused
+	// condition and a Warning Event say so. Unlike spec.rollout.paused it also freezes config
+	// and scaling: use it for maintenance by hand.
 	AnnotationPauseReconciliation = "nacos.io/paused"
 	// AnnotationRestartedAt set to any new value (e.g. a timestamp) requests a gated rolling
 	// restart of every member.

@@ -89,7 +89,7 @@ const (
 
 	// ReasonPausedBySpec means spec.rollout.paused is true.
 	ReasonPausedBySpec = "PausedBySpec"
-	// ReasonPausedByAnnotation means the nacos.io/pause-reconciliation annotation is "true".
+	// ReasonPausedByAnnotation means the nacos.io/paused annotation is "true".
 	ReasonPausedByAnnotation = "PausedByAnnotation"
 	// ReasonNotPaused means nothing is paused.
 	ReasonNotPaused = "NotPaused"
