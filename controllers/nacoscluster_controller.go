@@ -23,7 +23,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
-	"github.com/nacos-operator/nacos-operator/internal/nacos"
 	"github.com/nacos-operator/nacos-operator/internal/observe"
 )
 
@@ -55,7 +54,7 @@ type NacosClusterReconciler struct {
 // +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies,verbs=get;list;watch
 // +kubebuilder:rbac:groups=discovery.k8s.io,resources=endpointslices,verbs=get;list;watch
 
-// Reconcile brings one NacosCluster towards its spec: validate, apply, observe, report.
+// Reconcile brings one NacosCluster towards its spec: validate, observe, decide, act, report.
 func (r *NacosClusterReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	ctx = log.IntoContext(ctx, log.FromContext(ctx).WithValues("nacoscluster", req.NamespacedName))
 	nc := &nacosv1alpha1.NacosCluster{}
@@ -73,41 +72,44 @@ func (r *NacosClusterReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		r.reportInvalidSpec(nc, &status, problems.ToAggregate().Error())
 		return ctrl.Result{}, r.writeStatus(ctx, nc, status) // a spec edit triggers the next pass
 	}
-	auth, err := r.reconcileOwned(ctx, nc, &status)
+	pausedReason, paused := pausedBy(nc)
+	auth, err := r.reconcileAuth(ctx, nc, &status, paused)
 	if err != nil {
 		return ctrl.Result{}, errors.Join(err, r.writeStatus(ctx, nc, status))
 	}
-	obs, sts, err := r.observe(ctx, nc, auth)
+	w, err := r.observe(ctx, nc, auth)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	ready := r.reportObservation(nc, &status, obs, sts)
+	plan := r.decide(nc, w)
+	if paused {
+		r.reportPaused(nc, &status, pausedReason)
+	} else if err := r.act(ctx, nc, &status, w, plan); err != nil {
+		return ctrl.Result{}, errors.Join(err, r.writeStatus(ctx, nc, status))
+	}
+	ready := r.report(nc, &status, w, plan, paused)
 	if err := r.writeStatus(ctx, nc, status); err != nil {
 		return ctrl.Result{}, err
 	}
 	return ctrl.Result{RequeueAfter: r.requeueAfter(ready)}, nil
 }
 
-// reconcileOwned applies the owned objects unless paused, and reports the outcome.
-func (r *NacosClusterReconciler) reconcileOwned(ctx context.Context, nc *nacosv1alpha1.NacosCluster, status *nacosv1alpha1.NacosClusterStatus) (nacos.Auth, error) {
-	if reason, paused := pausedBy(nc); paused {
-		r.reportPaused(nc, status, reason)
-		auth, aerr := r.currentAuth(ctx, nc)
-		return auth, aerr
-	}
+// act applies the owned objects with the decided sizes, then takes the rollout's one
+// disruptive action, if any.
+func (r *NacosClusterReconciler) act(ctx context.Context, nc *nacosv1alpha1.NacosCluster, status *nacosv1alpha1.NacosClusterStatus, w *world, p plan) error {
 	r.reportNotPaused(nc, status)
-	auth, err := r.reconcileResources(ctx, nc)
+	err := r.reconcileResources(ctx, nc, p.scale)
 	var bad *specError
 	switch {
 	case errors.As(err, &bad):
 		r.reportInvalidSpec(nc, status, bad.Error())
-		return auth, nil
+		return nil
 	case err != nil:
 		r.reportReconcileError(nc, status, err)
-		return auth, fmt.Errorf("apply owned objects: %w", err)
+		return fmt.Errorf("apply owned objects: %w", err)
 	}
 	r.reportSpecAccepted(nc, status)
-	return auth, nil
+	return r.restartMember(ctx, nc, status, w, p)
 }
 
 // requeueAfter re-probes a healthy cluster every ProbePeriod and a converging one sooner:

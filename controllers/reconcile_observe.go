@@ -15,29 +15,55 @@ import (
 	"github.com/nacos-operator/nacos-operator/internal/resource"
 )
 
-// observe reads the StatefulSet and pods from the cache and probes every desired member.
-func (r *NacosClusterReconciler) observe(ctx context.Context, nc *nacosv1alpha1.NacosCluster, auth nacos.Auth) (observe.Observation, *appsv1.StatefulSet, error) {
+// world is what one pass observed: Kubernetes objects from the cache and every member's
+// Nacos answers.
+type world struct {
+	sts     *appsv1.StatefulSet // nil before the first apply
+	current int32               // StatefulSet replicas now
+	inConf  int32               // members in the cluster.conf the operator rendered last
+	obs     observe.Observation // members 0..n-1, n the largest of current, inConf and spec
+}
+
+// observe reads the StatefulSet, the ConfigMap and the pods, and probes the members.
+func (r *NacosClusterReconciler) observe(ctx context.Context, nc *nacosv1alpha1.NacosCluster, auth nacos.Auth) (*world, error) {
+	w := &world{}
+	names := resource.NamesFor(nc)
 	sts := &appsv1.StatefulSet{}
-	if err := r.Get(ctx, client.ObjectKey{Namespace: nc.Namespace, Name: resource.NamesFor(nc).StatefulSet}, sts); err != nil {
-		if !apierrors.IsNotFound(err) {
-			return observe.Observation{}, nil, fmt.Errorf("get StatefulSet: %w", err)
+	switch err := r.Get(ctx, client.ObjectKey{Namespace: nc.Namespace, Name: names.StatefulSet}, sts); {
+	case err == nil:
+		w.sts = sts
+		if sts.Spec.Replicas != nil {
+			w.current = *sts.Spec.Replicas
 		}
-		sts = nil
+	case !apierrors.IsNotFound(err):
+		return nil, fmt.Errorf("get StatefulSet: %w", err)
+	}
+	cm := &corev1.ConfigMap{}
+	switch err := r.Get(ctx, client.ObjectKey{Namespace: nc.Namespace, Name: names.ConfigMap}, cm); {
+	case err == nil:
+		members, perr := resource.ParseMemberSet(cm.Data[resource.ClusterConfKey])
+		if perr == nil {
+			w.inConf = int32(len(members))
+		}
+	case !apierrors.IsNotFound(err):
+		return nil, fmt.Errorf("get ConfigMap: %w", err)
 	}
 	pods := &corev1.PodList{}
 	if err := r.List(ctx, pods, client.InNamespace(nc.Namespace), client.MatchingLabels(resource.SelectorLabels(nc))); err != nil {
-		return observe.Observation{}, nil, fmt.Errorf("list member pods: %w", err)
+		return nil, fmt.Errorf("list member pods: %w", err)
 	}
 	byName := map[string]*corev1.Pod{}
 	for i := range pods.Items {
 		byName[pods.Items[i].Name] = &pods.Items[i]
 	}
-	targets := make([]observe.Target, 0, nc.Spec.Replicas)
-	for i, addr := range resource.MemberAddresses(nc, nc.Spec.Replicas) {
-		name := fmt.Sprintf("%s-%d", resource.NamesFor(nc).StatefulSet, i)
+	n := max(w.current, w.inConf, nc.Spec.Replicas)
+	targets := make([]observe.Target, 0, n)
+	for i, addr := range resource.MemberAddresses(nc, n) {
+		name := fmt.Sprintf("%s-%d", names.StatefulSet, i)
 		targets = append(targets, observe.Target{Name: name, Address: addr, Pod: byName[name]})
 	}
-	return observe.Observe(ctx, r.Clients, auth, r.Clock.Now(), targets), sts, nil
+	w.obs = observe.Observe(ctx, r.Clients, auth, r.Clock.Now(), targets)
+	return w, nil
 }
 
 // currentAuth reads the identity without creating anything (used while paused).

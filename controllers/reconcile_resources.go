@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
@@ -15,48 +16,64 @@ import (
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
 	"github.com/nacos-operator/nacos-operator/internal/nacos"
 	"github.com/nacos-operator/nacos-operator/internal/resource"
+	"github.com/nacos-operator/nacos-operator/internal/rollout"
 )
 
-// reconcileResources applies every owned object from the pure builders. The auth Secret
-// comes first: the pods read it and the operator needs its identity to read member lists.
-func (r *NacosClusterReconciler) reconcileResources(ctx context.Context, nc *nacosv1alpha1.NacosCluster) (nacos.Auth, error) {
-	auth, err := r.reconcileAuthSecret(ctx, nc)
-	if err != nil {
-		return auth, err
+// reconcileAuth returns the identity the operator sends to members, generating the auth
+// Secret first if needed (not while paused: then it only reads).
+func (r *NacosClusterReconciler) reconcileAuth(ctx context.Context, nc *nacosv1alpha1.NacosCluster, status *nacosv1alpha1.NacosClusterStatus, paused bool) (nacos.Auth, error) {
+	if paused {
+		return r.currentAuth(ctx, nc)
 	}
-	if err := r.reconcileConfigMap(ctx, nc); err != nil {
-		return auth, err
+	auth, err := r.reconcileAuthSecret(ctx, nc)
+	var bad *specError
+	switch {
+	case errors.As(err, &bad):
+		r.reportInvalidSpec(nc, status, bad.Error())
+		return nacos.Auth{}, nil
+	case err != nil:
+		r.reportReconcileError(nc, status, err)
+		return nacos.Auth{}, fmt.Errorf("auth Secret: %w", err)
+	}
+	return auth, nil
+}
+
+// reconcileResources applies every owned object from the pure builders, with the member
+// counts the scale logic decided.
+func (r *NacosClusterReconciler) reconcileResources(ctx context.Context, nc *nacosv1alpha1.NacosCluster, sizes rollout.ScaleDecision) error {
+	if err := r.reconcileConfigMap(ctx, nc, sizes.Conf); err != nil {
+		return err
 	}
 	for _, svc := range []*corev1.Service{resource.HeadlessService(nc), resource.ClientService(nc)} {
 		if _, err := applyOwned(ctx, r.Client, svc, keepServiceAllocations); err != nil {
-			return auth, err
+			return err
 		}
 	}
 	if nc.Spec.Mode == nacosv1alpha1.ModeCluster {
 		if _, err := applyOwned(ctx, r.Client, resource.PodDisruptionBudget(nc), nil); err != nil {
-			return auth, err
+			return err
 		}
 	}
 	sts := resource.StatefulSet(nc, resource.Inputs{
-		Replicas:    nc.Spec.Replicas,
+		Replicas:    sizes.StatefulSet,
 		ConfigHash:  resource.ConfigHash(resource.ApplicationProperties(nc)),
 		WriterImage: r.writerImage(),
 	})
 	changed, err := applyOwned(ctx, r.Client, sts, keepStatefulSetImmutables)
 	if err != nil {
-		return auth, err
+		return err
 	}
 	if changed {
 		r.Recorder.Eventf(nc, sts, corev1.EventTypeNormal, "StatefulSetApplied", "ApplyStatefulSet",
 			"StatefulSet %s applied: %d replicas, config hash %s", sts.Name, *sts.Spec.Replicas, sts.Spec.Template.Annotations[nacosv1alpha1.AnnotationConfigHash])
 	}
-	return auth, nil
+	return nil
 }
 
 // reconcileConfigMap renders cluster.conf and application.properties. A new member list
 // reaches running members through the writer sidecar; the Event says so.
-func (r *NacosClusterReconciler) reconcileConfigMap(ctx context.Context, nc *nacosv1alpha1.NacosCluster) error {
-	cm := resource.ConfigMap(nc, nc.Spec.Replicas)
+func (r *NacosClusterReconciler) reconcileConfigMap(ctx context.Context, nc *nacosv1alpha1.NacosCluster, members int32) error {
+	cm := resource.ConfigMap(nc, members)
 	stored := &corev1.ConfigMap{}
 	before := ""
 	if err := r.Get(ctx, client.ObjectKeyFromObject(cm), stored); err == nil {
@@ -68,7 +85,7 @@ func (r *NacosClusterReconciler) reconcileConfigMap(ctx context.Context, nc *nac
 	}
 	if changed && before != "" && before != cm.Data[resource.ClusterConfKey] {
 		r.Recorder.Eventf(nc, nil, corev1.EventTypeNormal, nacosv1alpha1.EventMembershipUpdated, "UpdateClusterConf",
-			"cluster.conf now lists %d members; running members reload it without a restart", nc.Spec.Replicas)
+			"cluster.conf now lists %d members; running members reload it without a restart", members)
 	}
 	return nil
 }

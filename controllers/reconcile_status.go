@@ -3,13 +3,12 @@ package controllers
 import (
 	"fmt"
 
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
-	"github.com/nacos-operator/nacos-operator/internal/observe"
+	"github.com/nacos-operator/nacos-operator/internal/rollout"
 	"github.com/nacos-operator/nacos-operator/internal/status"
 )
 
@@ -74,17 +73,22 @@ func (r *NacosClusterReconciler) reportNotPaused(nc *nacosv1alpha1.NacosCluster,
 	r.setCondition(nc, s, nacosv1alpha1.ConditionPaused, metav1.ConditionFalse, nacosv1alpha1.ReasonNotPaused, "Nothing is paused.")
 }
 
-// reportObservation fills members[], counts, the health conditions and the phase from one
-// observation. It returns whether the cluster is ready.
-func (r *NacosClusterReconciler) reportObservation(nc *nacosv1alpha1.NacosCluster, s *nacosv1alpha1.NacosClusterStatus,
-	obs observe.Observation, sts *appsv1.StatefulSet) bool {
+// report fills members[], counts, the health conditions, Progressing and the phase from one
+// pass's observation and plan. It returns whether the cluster is ready.
+func (r *NacosClusterReconciler) report(nc *nacosv1alpha1.NacosCluster, s *nacosv1alpha1.NacosClusterStatus, w *world, p plan, paused bool) bool {
 	prevReady := meta.IsStatusConditionTrue(nc.Status.Conditions, nacosv1alpha1.ConditionReady)
+	members := p.scale.Conf
+	if members == 0 || paused {
+		members = max(w.inConf, min(nc.Spec.Replicas, int32(len(w.obs.Members))))
+	}
+	obs := w.obs
+	obs.Members = obs.Members[:min(int(members), len(obs.Members))]
 	rep := status.Compute(obs, nc.Spec.Mode == nacosv1alpha1.ModeStandalone, prevReady)
 	s.Members, s.Replicas, s.ReadyReplicas = rep.Members, rep.Replicas, rep.ReadyReplicas
 	s.DistroInitializedMembers, s.Version = rep.DistroInitializedMembers, rep.Version
 	s.Distro = fmt.Sprintf("%d/%d", rep.DistroInitializedMembers, nc.Spec.Replicas)
-	if sts != nil {
-		s.UpdatedReplicas, s.CurrentRevision, s.UpdateRevision = sts.Status.UpdatedReplicas, sts.Status.CurrentRevision, sts.Status.UpdateRevision
+	if w.sts != nil {
+		s.UpdatedReplicas, s.CurrentRevision, s.UpdateRevision = w.sts.Status.UpdatedReplicas, w.sts.Status.CurrentRevision, w.sts.Status.UpdateRevision
 	}
 	for _, c := range rep.Conditions {
 		if c.Type == nacosv1alpha1.ConditionDistroInitialized && c.Status == metav1.ConditionFalse {
@@ -99,38 +103,25 @@ func (r *NacosClusterReconciler) reportObservation(nc *nacosv1alpha1.NacosCluste
 	case !rep.Ready && prevReady:
 		r.Recorder.Eventf(nc, nil, corev1.EventTypeWarning, nacosv1alpha1.ConditionDegraded, "Observe", "%s", firstMessage(rep, nacosv1alpha1.ConditionReady))
 	}
-	r.reportProgress(nc, s, sts, rep)
-	s.Phase = phase(nc, s, rep, prevReady)
-	return rep.Ready
+	r.reportRollout(nc, s, p)
+	s.Phase = phase(nc, s, rep, p, prevReady)
+	return rep.Ready && p.rollout.Action == rollout.ActionNone && p.scale.Reason == ""
 }
 
-// reportProgress: Progressing while the StatefulSet has not reached the desired replicas.
-func (r *NacosClusterReconciler) reportProgress(nc *nacosv1alpha1.NacosCluster, s *nacosv1alpha1.NacosClusterStatus, sts *appsv1.StatefulSet, rep status.Report) {
-	switch {
-	case rep.Replicas < nc.Spec.Replicas:
-		r.setCondition(nc, s, nacosv1alpha1.ConditionProgressing, metav1.ConditionTrue, nacosv1alpha1.ReasonScalingUp,
-			fmt.Sprintf("%d of %d member pods exist.", rep.Replicas, nc.Spec.Replicas))
-	case sts != nil && sts.Status.ObservedGeneration < sts.Generation:
-		r.setCondition(nc, s, nacosv1alpha1.ConditionProgressing, metav1.ConditionTrue, nacosv1alpha1.GateCacheNotInSync,
-			"Waiting for the StatefulSet controller to observe the latest StatefulSet.")
-	default:
-		r.setCondition(nc, s, nacosv1alpha1.ConditionProgressing, metav1.ConditionFalse, nacosv1alpha1.ReasonUpToDate,
-			fmt.Sprintf("All %d members exist.", nc.Spec.Replicas))
-	}
-}
-
-func phase(nc *nacosv1alpha1.NacosCluster, s *nacosv1alpha1.NacosClusterStatus, rep status.Report, prevReady bool) nacosv1alpha1.Phase {
+func phase(nc *nacosv1alpha1.NacosCluster, s *nacosv1alpha1.NacosClusterStatus, rep status.Report, p plan, prevReady bool) nacosv1alpha1.Phase {
 	switch {
 	case s.Phase == nacosv1alpha1.PhaseFailed:
 		return nacosv1alpha1.PhaseFailed
 	case meta.IsStatusConditionTrue(s.Conditions, nacosv1alpha1.ConditionPaused):
 		return nacosv1alpha1.PhasePaused
+	case p.scale.Reason != "" && rep.Replicas > 0:
+		return nacosv1alpha1.PhaseScaling
+	case len(p.rollout.Outdated) > 0:
+		return nacosv1alpha1.PhaseUpdating
 	case rep.Ready:
 		return nacosv1alpha1.PhaseReady
 	case rep.Replicas == 0:
 		return nacosv1alpha1.PhasePending
-	case rep.Replicas < nc.Spec.Replicas && prevReady:
-		return nacosv1alpha1.PhaseScaling
 	case prevReady || s.Phase == nacosv1alpha1.PhaseDegraded:
 		return nacosv1alpha1.PhaseDegraded
 	}

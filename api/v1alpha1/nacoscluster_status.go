@@ -86,6 +86,11 @@ type NacosClusterStatus struct {
 	// +optional
 	UpdateRevision string `json:"updateRevision,omitempty"`
 
+	// LastRestart records the member the operator restarted last, so the rollout waits for it
+	// to rejoin even across operator restarts.
+	// +optional
+	LastRestart *LastRestart `json:"lastRestart,omitempty"`
+
 	// Members is the operator's view of every member, in ordinal order.
 	// +listType=map
 	// +listMapKey=name
@@ -152,4 +157,14 @@ type MemberStatus struct {
 	// Message explains the member's state in Nacos's own words when it is not healthy.
 	// +optional
 	Message string `json:"message,omitempty"`
+}
+
+// LastRestart is the operator's record of its last restart of a member.
+type LastRestart struct {
+	// Member is the pod name.
+	Member string `json:"member"`
+	// UID of the deleted pod: the next restart waits until it is gone from the cache.
+	UID string `json:"uid"`
+	// Time of the deletion: peers must have heard from the member after it.
+	Time metav1.Time `json:"time"`
 }

@@ -76,6 +76,10 @@ func podTemplate(nc *nacosv1alpha1.NacosCluster, in Inputs) corev1.PodTemplateSp
 		}
 	}
 	annotations := map[string]string{nacosv1alpha1.AnnotationConfigHash: in.ConfigHash}
+	// A requested restart is a template change, so it rolls through the gated rollout.
+	if at := nc.Annotations[nacosv1alpha1.AnnotationRestartedAt]; at != "" {
+		annotations[nacosv1alpha1.AnnotationRestartedAt] = at
+	}
 	for k, v := range nc.Spec.Pod.Annotations {
 		if k != nacosv1alpha1.AnnotationConfigHash {
 			annotations[k] = v

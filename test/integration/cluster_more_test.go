@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -220,11 +221,20 @@ func TestSteadyStateReconcileMakesNoWrites(t *testing.T) {
 	})
 	ns := namespace(t)
 	readyCluster(t, ns, "nacos")
-	// Let the status settle (members[] and conditions converge), then count.
-	settle := reconciles.n.Load()
+	// Let the status settle: Raft metadata and refresh times keep converging for a moment
+	// after Ready. Settled means three reconciles in a row without a write.
 	if err := pollUntil(30*time.Second, func() error {
-		if reconciles.n.Load() < settle+3 {
-			return fmt.Errorf("%d reconciles", reconciles.n.Load()-settle)
+		w, n := counting.writes.Load(), reconciles.n.Load()
+		if err := pollUntil(10*time.Second, func() error {
+			if reconciles.n.Load() < n+3 {
+				return fmt.Errorf("waiting for reconciles")
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		if counting.writes.Load() != w {
+			return fmt.Errorf("still converging")
 		}
 		return nil
 	}); err != nil {

@@ -1,0 +1,99 @@
+package controllers
+
+import (
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+
+	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
+	"github.com/nacos-operator/nacos-operator/internal/observe"
+	"github.com/nacos-operator/nacos-operator/internal/resource"
+	"github.com/nacos-operator/nacos-operator/internal/rollout"
+)
+
+// plan is this pass's decision: the sizes to apply and the rollout step.
+type plan struct {
+	scale   rollout.ScaleDecision
+	rollout rollout.Decision
+	skipped []string // gates skipped by annotation
+}
+
+// decide runs the pure scale logic and, when no scale is in progress, the rollout planner.
+func (r *NacosClusterReconciler) decide(nc *nacosv1alpha1.NacosCluster, w *world) plan {
+	var p plan
+	in := r.rolloutInput(nc, w, w.current)
+	scaleIn := rollout.ScaleInput{Desired: nc.Spec.Replicas, Current: w.current, InConf: w.inConf}
+	if w.current > nc.Spec.Replicas {
+		scaleIn.HealthGate, scaleIn.HealthMessage = rollout.Health(in)
+		leaving := resource.MemberAddress(nc, int(w.current-1))
+		scaleIn.LeavingListed = rollout.LeavingListed(r.rolloutInput(nc, w, w.current-1).Members, leaving)
+	}
+	p.scale = rollout.Scale(scaleIn)
+	if p.scale.Reason != "" || w.sts == nil {
+		return p
+	}
+	in = r.rolloutInput(nc, w, p.scale.Conf)
+	in.SkipGates, p.skipped = skipGates(nc)
+	in.Paused = nc.Spec.Rollout.Paused
+	p.rollout = rollout.Plan(in)
+	return p
+}
+
+// rolloutInput converts the first n observed members into planner input.
+func (r *NacosClusterReconciler) rolloutInput(nc *nacosv1alpha1.NacosCluster, w *world, n int32) rollout.Input {
+	in := rollout.Input{Now: r.Clock.Now(), TargetVersion: nc.Spec.Version}
+	if w.sts != nil {
+		in.UpdateRevision, in.StsGeneration, in.StsObservedGeneration = w.sts.Status.UpdateRevision, w.sts.Generation, w.sts.Status.ObservedGeneration
+	}
+	if last := nc.Status.LastRestart; last != nil {
+		in.Last = rollout.LastRestart{Member: last.Member, UID: last.UID, At: last.Time.Time}
+	}
+	ro := nc.Spec.Rollout
+	in.MemberReadyTimeout, in.StuckTimeout, in.RefreshMaxAge = durationOr(ro.MemberReadyTimeout), durationOr(ro.StuckMemberTimeout), durationOr(ro.MemberRefreshMaxAge)
+	for i, m := range w.obs.Members {
+		if int32(i) >= n {
+			break
+		}
+		in.Desired = append(in.Desired, m.Address)
+		in.Members = append(in.Members, rolloutMember(i, m))
+	}
+	return in
+}
+
+func rolloutMember(ordinal int, m observe.Member) rollout.Member {
+	rm := rollout.Member{Name: m.Name, Ordinal: ordinal, Address: m.Address, Terminating: m.Terminating, KubeReady: m.KubeReady,
+		Reachable: m.Probed && m.Err == nil, NacosReady: m.Readiness.Ready, ReadyMessage: m.Readiness.Message,
+		NamingUP: m.Naming.Status == "UP", NamingMessage: m.Naming.Message, View: m.View}
+	if p := m.Pod; p != nil {
+		rm.Exists, rm.UID, rm.CreatedAt = true, string(p.UID), p.CreationTimestamp.Time
+		rm.Revision = p.Labels["controller-revision-hash"]
+		rm.Pending = p.Status.Phase == corev1.PodPending || p.Status.Phase == ""
+		for _, c := range p.Status.ContainerStatuses {
+			if c.State.Waiting != nil && c.State.Waiting.Reason == "CrashLoopBackOff" {
+				rm.CrashLoop = true
+			}
+		}
+	}
+	return rm
+}
+
+// skipGates reads the nacos.io/skip-gates annotation; unknown names are ignored.
+func skipGates(nc *nacosv1alpha1.NacosCluster) (map[string]bool, []string) {
+	raw := nc.Annotations[nacosv1alpha1.AnnotationSkipGates]
+	if raw == "" {
+		return nil, nil
+	}
+	known := map[string]bool{}
+	for _, g := range rollout.GateNames() {
+		known[g] = true
+	}
+	out := map[string]bool{}
+	var list []string
+	for _, g := range strings.Split(raw, ",") {
+		if g = strings.TrimSpace(g); known[g] {
+			out[g] = true
+			list = append(list, g)
+		}
+	}
+	return out, list
+}

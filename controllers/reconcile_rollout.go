@@ -1,0 +1,109 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
+	"github.com/nacos-operator/nacos-operator/internal/rollout"
+)
+
+// restartMember takes the rollout's one disruptive action: delete one member pod (with a
+// UID precondition, so a pod recreated meanwhile is never hit) and record it in status, so
+// the next pass, or the next operator process, waits for that member to rejoin.
+func (r *NacosClusterReconciler) restartMember(ctx context.Context, nc *nacosv1alpha1.NacosCluster, status *nacosv1alpha1.NacosClusterStatus, w *world, p plan) error {
+	d := p.rollout
+	if len(p.skipped) > 0 && d.Action != rollout.ActionNone {
+		r.warnOnChange(nc, nacosv1alpha1.ConditionProgressing, "RolloutGatesSkipped",
+			"The nacos.io/skip-gates annotation disables these gates: "+strings.Join(p.skipped, ", "))
+	}
+	if d.Action != rollout.ActionDelete {
+		return nil
+	}
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: nc.Namespace, Name: d.Member}}
+	uid := types.UID(d.UID)
+	if err := r.Delete(ctx, pod, client.Preconditions{UID: &uid}); err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+		return fmt.Errorf("delete pod %s to restart it: %w", d.Member, err)
+	}
+	now := metav1.NewTime(r.Clock.Now())
+	status.LastRestart = &nacosv1alpha1.LastRestart{Member: d.Member, UID: d.UID, Time: now}
+	reason := fmt.Sprintf("Restarting %s: %s", d.Member, d.Message)
+	if d.Forced {
+		reason = "Replacing " + d.Member + ": " + d.Message
+	}
+	r.Recorder.Eventf(nc, pod, corev1.EventTypeNormal, nacosv1alpha1.EventRestartingMember, "DeletePod", "%s", reason)
+	log.FromContext(ctx).Info("restarting member", "member", d.Member, "forced", d.Forced)
+	return nil
+}
+
+// reportRollout sets Progressing and members[].blockedBy from the plan.
+func (r *NacosClusterReconciler) reportRollout(nc *nacosv1alpha1.NacosCluster, s *nacosv1alpha1.NacosClusterStatus, p plan) {
+	d := p.rollout
+	blocked := map[string]bool{}
+	for _, m := range d.Outdated {
+		blocked[m] = true
+	}
+	for i := range s.Members {
+		s.Members[i].BlockedBy = ""
+		if d.Action == rollout.ActionWait && blocked[s.Members[i].Name] {
+			s.Members[i].BlockedBy = d.Gate
+		}
+		if last := s.LastRestart; last != nil && last.Member == s.Members[i].Name {
+			t := last.Time
+			s.Members[i].LastRestartTime = &t
+		}
+	}
+	switch {
+	case p.scale.Reason != "":
+		reason, msg := p.scale.Reason, p.scale.Message
+		if p.scale.Gate != "" && p.scale.Gate != rollout.GateMemberLeaving {
+			reason = p.scale.Gate
+		}
+		if msg == "" {
+			msg = fmt.Sprintf("Scaling to %d members.", nc.Spec.Replicas)
+		}
+		r.setCondition(nc, s, nacosv1alpha1.ConditionProgressing, metav1.ConditionTrue, reason, msg)
+	case d.Action == rollout.ActionDelete:
+		r.setCondition(nc, s, nacosv1alpha1.ConditionProgressing, metav1.ConditionTrue, nacosv1alpha1.ReasonRollingRestart,
+			fmt.Sprintf("%s; %d members outdated.", d.Message, len(d.Outdated)))
+	case d.Action == rollout.ActionWait && d.Deadline:
+		msg := fmt.Sprintf("%s did not rejoin within %s: %s", s.LastRestart.Member, durationOr(nc.Spec.Rollout.MemberReadyTimeout), d.Message)
+		r.warnOnChange(nc, nacosv1alpha1.ConditionProgressing, nacosv1alpha1.ReasonProgressDeadlineExceeded, msg)
+		r.setCondition(nc, s, nacosv1alpha1.ConditionProgressing, metav1.ConditionFalse, nacosv1alpha1.ReasonProgressDeadlineExceeded, msg)
+	case d.Action == rollout.ActionWait:
+		msg := fmt.Sprintf("Rolling restart waits: %s (%d members outdated).", d.Message, len(d.Outdated))
+		r.warnOnChange(nc, nacosv1alpha1.ConditionProgressing, d.Gate, msg)
+		r.setCondition(nc, s, nacosv1alpha1.ConditionProgressing, metav1.ConditionTrue, d.Gate, msg)
+	default:
+		if prev := nc.Status.LastRestart; prev != nil && progressingBefore(nc) {
+			r.Recorder.Eventf(nc, nil, corev1.EventTypeNormal, nacosv1alpha1.EventRolloutCompleted, "Rollout", "Every member runs the update revision")
+		}
+		r.setCondition(nc, s, nacosv1alpha1.ConditionProgressing, metav1.ConditionFalse, nacosv1alpha1.ReasonUpToDate,
+			fmt.Sprintf("All %d members are up to date.", nc.Spec.Replicas))
+	}
+}
+
+func progressingBefore(nc *nacosv1alpha1.NacosCluster) bool {
+	for _, c := range nc.Status.Conditions {
+		if c.Type == nacosv1alpha1.ConditionProgressing {
+			return c.Status == metav1.ConditionTrue || c.Reason == nacosv1alpha1.ReasonProgressDeadlineExceeded
+		}
+	}
+	return false
+}
+
+func durationOr(d *metav1.Duration) time.Duration {
+	if d == nil {
+		return 0
+	}
+	return d.Duration
+}

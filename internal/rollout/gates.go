@@ -1,0 +1,209 @@
+package rollout
+
+import (
+	"fmt"
+	"net"
+	"sort"
+	"strconv"
+	"strings"
+
+	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
+)
+
+// gate is one named check: it returns the member it blocks on and why, or ok.
+type gate struct {
+	name  string
+	check func(in Input) (member, message string, ok bool)
+}
+
+// gates are checked in this order; the names are condition reasons.
+var gates = []gate{
+	{nacosv1alpha1.GateCacheNotInSync, cacheInSync},
+	{nacosv1alpha1.GateMemberTerminating, noneTerminating},
+	{nacosv1alpha1.GatePodsNotReady, allPodsReady},
+	{nacosv1alpha1.GateMembersNotHealthy, allMembersHealthy},
+	{nacosv1alpha1.GateDistroNotInitialized, distroInitialized},
+	{nacosv1alpha1.GateMembershipMismatch, membershipConsistent},
+	{nacosv1alpha1.GateNoRaftLeader, raftLeaderElected},
+	{nacosv1alpha1.GatePreviousMemberNotRejoined, previousMemberRejoined},
+}
+
+// GateNames lists the gates in order (for the skip-gates annotation's validation).
+func GateNames() []string {
+	out := make([]string, 0, len(gates))
+	for _, g := range gates {
+		out = append(out, g.name)
+	}
+	return out
+}
+
+func cacheInSync(in Input) (string, string, bool) {
+	if in.StsObservedGeneration < in.StsGeneration {
+		return "", "the StatefulSet controller has not observed the latest StatefulSet yet", false
+	}
+	for _, m := range in.Members {
+		if in.Last.UID != "" && m.UID == in.Last.UID {
+			return m.Name, fmt.Sprintf("%s: the deleted pod (uid %s) is still in the cache", m.Name, m.UID), false
+		}
+	}
+	return "", "", true
+}
+
+func noneTerminating(in Input) (string, string, bool) {
+	for _, m := range in.Members {
+		if m.Terminating {
+			return m.Name, m.Name + " is terminating", false
+		}
+	}
+	return "", "", true
+}
+
+func allPodsReady(in Input) (string, string, bool) {
+	for _, m := range in.Members {
+		switch {
+		case !m.Exists:
+			return m.Name, m.Name + ": pod does not exist yet", false
+		case !m.KubeReady:
+			return m.Name, m.Name + ": pod is not Ready", false
+		}
+	}
+	return "", "", true
+}
+
+func allMembersHealthy(in Input) (string, string, bool) {
+	for _, m := range in.Members {
+		switch {
+		case !m.Reachable:
+			return m.Name, m.Name + ": Nacos API unreachable", false
+		case !m.NacosReady:
+			return m.Name, m.Name + ": " + m.ReadyMessage, false
+		}
+	}
+	return "", "", true
+}
+
+func distroInitialized(in Input) (string, string, bool) {
+	for _, m := range in.Members {
+		if !m.NamingUP {
+			msg := m.NamingMessage
+			if msg == "" {
+				msg = "naming status is not UP"
+			}
+			return m.Name, m.Name + ": " + msg, false
+		}
+	}
+	return "", "", true
+}
+
+// membershipConsistent: in every member's own view, exactly the desired members, all UP,
+// each peer with a version and a lastRefreshTime younger than RefreshMaxAge.
+func membershipConsistent(in Input) (string, string, bool) {
+	want := map[string]bool{}
+	for _, a := range in.Desired {
+		want[a] = true
+	}
+	for _, m := range in.Members {
+		seen := 0
+		for _, v := range m.View {
+			switch {
+			case !want[v.Address]:
+				return m.Name, fmt.Sprintf("%s lists %s, which is not a desired member", m.Name, v.Address), false
+			case v.State != "UP":
+				return m.Name, fmt.Sprintf("%s sees %s %s", m.Name, v.Address, v.State), false
+			case v.Address != m.Address && (v.Version == "" || v.LastRefreshTime.IsZero()):
+				return m.Name, fmt.Sprintf("%s has not heard from %s yet", m.Name, v.Address), false
+			case v.Address != m.Address && in.RefreshMaxAge > 0 && in.Now.Sub(v.LastRefreshTime) > in.RefreshMaxAge:
+				return m.Name, fmt.Sprintf("%s last heard from %s %s ago", m.Name, v.Address, in.Now.Sub(v.LastRefreshTime).Round(1e9)), false
+			}
+			seen++
+		}
+		if seen != len(in.Desired) {
+			return m.Name, fmt.Sprintf("%s lists %d of %d members", m.Name, seen, len(in.Desired)), false
+		}
+	}
+	return "", "", true
+}
+
+// raftLeaderElected: every group has one leader all members agree on and the desired peers.
+func raftLeaderElected(in Input) (string, string, bool) {
+	want := make([]string, 0, len(in.Desired))
+	for _, a := range in.Desired {
+		want = append(want, raftAddress(a))
+	}
+	sort.Strings(want)
+	leaders := map[string]string{}
+	for _, m := range in.Members {
+		for _, v := range m.View {
+			if v.Address != m.Address {
+				continue
+			}
+			for g, rg := range v.Raft {
+				peers := append([]string(nil), rg.Members...)
+				sort.Strings(peers)
+				switch {
+				case rg.Leader == "":
+					return m.Name, fmt.Sprintf("%s sees no leader in Raft group %s", m.Name, g), false
+				case leaders[g] != "" && leaders[g] != rg.Leader:
+					return m.Name, fmt.Sprintf("Raft group %s: %s sees leader %s, another member %s", g, m.Name, rg.Leader, leaders[g]), false
+				case strings.Join(peers, ",") != strings.Join(want, ","):
+					return m.Name, fmt.Sprintf("Raft group %s on %s has peers %v, want %v", g, m.Name, peers, want), false
+				}
+				leaders[g] = rg.Leader
+			}
+		}
+	}
+	return "", "", true
+}
+
+// previousMemberRejoined: the member restarted last is UP, at the target version and
+// refreshed after its restart, in every peer's view (its own view is optimistic).
+func previousMemberRejoined(in Input) (string, string, bool) {
+	if in.Last.Member == "" {
+		return "", "", true
+	}
+	var address string
+	for _, m := range in.Members {
+		if m.Name == in.Last.Member {
+			address = m.Address
+		}
+	}
+	if address == "" {
+		return "", "", true // scaled away
+	}
+	for _, m := range in.Members {
+		if m.Name == in.Last.Member {
+			continue
+		}
+		found := false
+		for _, v := range m.View {
+			if v.Address != address {
+				continue
+			}
+			found = true
+			switch {
+			case v.State != "UP":
+				return in.Last.Member, fmt.Sprintf("%s sees %s %s", m.Name, in.Last.Member, v.State), false
+			case in.TargetVersion != "" && v.Version != in.TargetVersion:
+				return in.Last.Member, fmt.Sprintf("%s sees %s at version %q, want %s", m.Name, in.Last.Member, v.Version, in.TargetVersion), false
+			case !v.LastRefreshTime.After(in.Last.At):
+				return in.Last.Member, fmt.Sprintf("%s has not heard from %s since its restart", m.Name, in.Last.Member), false
+			}
+		}
+		if !found {
+			return in.Last.Member, fmt.Sprintf("%s does not list %s", m.Name, in.Last.Member), false
+		}
+	}
+	return "", "", true
+}
+
+func raftAddress(address string) string {
+	host, port, err := net.SplitHostPort(address)
+	if err != nil {
+		return address
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil {
+		return address
+	}
+	return net.JoinHostPort(host, strconv.Itoa(n-1000))
+}

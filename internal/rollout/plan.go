@@ -1,0 +1,137 @@
+package rollout
+
+import (
+	"fmt"
+	"sort"
+
+	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
+)
+
+// Plan decides the next step of a rolling restart (see the package comment).
+func Plan(in Input) Decision {
+	outdated := outdatedMembers(in)
+	if len(outdated) == 0 {
+		return Decision{Action: ActionNone, Message: "every member runs the update revision"}
+	}
+	d := Decision{Outdated: names(outdated)}
+	if in.Paused {
+		return wait(d, nacosv1alpha1.GateRolloutPaused, "", fmt.Sprintf("rollout paused; %d members wait for a restart", len(outdated)), in)
+	}
+	if stuck, ok := stuckMember(in, outdated); ok {
+		d.Action, d.Member, d.UID, d.Forced = ActionDelete, stuck.Name, stuck.UID, true
+		d.Message = fmt.Sprintf("%s is stuck (%s) on an old revision; replacing it without the health gates", stuck.Name, stuckReason(stuck))
+		return d
+	}
+	for _, g := range gates {
+		if in.SkipGates[g.name] {
+			continue
+		}
+		if member, msg, ok := g.check(in); !ok {
+			return wait(d, g.name, member, msg, in)
+		}
+	}
+	next := order(outdated)[0]
+	d.Action, d.Member, d.UID = ActionDelete, next.Name, next.UID
+	d.Message = fmt.Sprintf("restarting %s (revision %s -> %s)", next.Name, next.Revision, in.UpdateRevision)
+	return d
+}
+
+func wait(d Decision, gate, member, msg string, in Input) Decision {
+	d.Action, d.Gate, d.Member, d.Message = ActionWait, gate, member, msg
+	if in.Last.Member != "" && in.MemberReadyTimeout > 0 && in.Now.Sub(in.Last.At) > in.MemberReadyTimeout && !rejoined(in) {
+		d.Deadline = true
+	}
+	return d
+}
+
+func rejoined(in Input) bool {
+	_, _, ok := previousMemberRejoined(in)
+	if !ok {
+		return false
+	}
+	for _, m := range in.Members {
+		if m.Name == in.Last.Member {
+			return m.KubeReady && m.NacosReady && m.NamingUP
+		}
+	}
+	return true
+}
+
+func outdatedMembers(in Input) []Member {
+	var out []Member
+	for _, m := range in.Members {
+		if m.Exists && !m.Terminating && m.Revision != "" && m.Revision != in.UpdateRevision {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// stuckMember: an outdated pod that cannot become ready by itself, replaced only while every
+// other member is up.
+func stuckMember(in Input, outdated []Member) (Member, bool) {
+	for _, m := range outdated {
+		if stuckReason(m) == "" || (in.StuckTimeout > 0 && in.Now.Sub(m.CreatedAt) < in.StuckTimeout) {
+			continue
+		}
+		othersUp := true
+		for _, o := range in.Members {
+			if o.Name != m.Name && (!o.KubeReady || !o.NacosReady || o.Terminating) {
+				othersUp = false
+			}
+		}
+		if othersUp {
+			return m, true
+		}
+	}
+	return Member{}, false
+}
+
+func stuckReason(m Member) string {
+	switch {
+	case m.CrashLoop:
+		return "CrashLoopBackOff"
+	case m.Pending:
+		return "Pending"
+	case !m.KubeReady:
+		return "never Ready"
+	}
+	return ""
+}
+
+// order: highest ordinal first, the member leading the most Raft groups last.
+func order(outdated []Member) []Member {
+	out := append([]Member(nil), outdated...)
+	sort.SliceStable(out, func(i, j int) bool {
+		li, lj := leads(out[i]), leads(out[j])
+		if li != lj {
+			return li < lj
+		}
+		return out[i].Ordinal > out[j].Ordinal
+	})
+	return out
+}
+
+// leads counts the Raft groups a member reports leading in its own view.
+func leads(m Member) int {
+	n := 0
+	for _, v := range m.View {
+		if v.Address != m.Address {
+			continue
+		}
+		for _, rg := range v.Raft {
+			if rg.Leader == raftAddress(m.Address) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func names(ms []Member) []string {
+	out := make([]string, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, m.Name)
+	}
+	return out
+}

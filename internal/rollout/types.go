@@ -1,0 +1,79 @@
+package rollout
+
+import (
+	"time"
+
+	"github.com/nacos-operator/nacos-operator/internal/nacos"
+)
+
+// Member is what the planner knows of one member.
+type Member struct {
+	Name        string
+	Ordinal     int
+	Address     string // cluster.conf address
+	Exists      bool   // the pod exists
+	UID         string
+	Terminating bool
+	KubeReady   bool
+	Pending     bool      // the pod is not running (unschedulable, image pull...)
+	CrashLoop   bool      // a container waits in CrashLoopBackOff
+	CreatedAt   time.Time // pod creation
+	Revision    string
+
+	Reachable     bool // the Nacos API answered
+	NacosReady    bool
+	ReadyMessage  string
+	NamingUP      bool
+	NamingMessage string
+	View          []nacos.Member // the member's own member list
+}
+
+// LastRestart is the operator's record of the member it restarted last (kept in status so
+// a new operator process knows it too).
+type LastRestart struct {
+	Member string
+	UID    string // the deleted pod's UID
+	At     time.Time
+}
+
+// Input is one pass's facts.
+type Input struct {
+	Now                   time.Time
+	UpdateRevision        string
+	TargetVersion         string // the version restarted members must report
+	StsGeneration         int64
+	StsObservedGeneration int64
+	Members               []Member
+	Desired               []string // addresses every view must list
+	Last                  LastRestart
+	Paused                bool
+	SkipGates             map[string]bool
+
+	MemberReadyTimeout time.Duration
+	StuckTimeout       time.Duration
+	RefreshMaxAge      time.Duration
+}
+
+// Action is what the controller should do.
+type Action string
+
+const (
+	// ActionNone: every member is up to date.
+	ActionNone Action = "None"
+	// ActionDelete: delete the pod of Decision.Member (UID precondition Decision.UID).
+	ActionDelete Action = "Delete"
+	// ActionWait: do nothing; Gate, Member and Message say why.
+	ActionWait Action = "Wait"
+)
+
+// Decision is the planner's answer.
+type Decision struct {
+	Action   Action
+	Member   string // the member to delete, or the one a wait concerns
+	UID      string
+	Gate     string // the failing gate (a condition reason) when waiting
+	Message  string
+	Forced   bool // a stuck member replaced without the health gates
+	Deadline bool // the last restarted member is past MemberReadyTimeout
+	Outdated []string
+}
