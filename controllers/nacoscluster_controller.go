@@ -23,6 +23,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
+	"github.com/nacos-operator/nacos-operator/internal/nacos"
 	"github.com/nacos-operator/nacos-operator/internal/observe"
 )
 
@@ -84,7 +85,7 @@ func (r *NacosClusterReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	plan := r.decide(nc, w)
 	if paused {
 		r.reportPaused(nc, &status, pausedReason)
-	} else if err := r.act(ctx, nc, &status, w, plan); err != nil {
+	} else if err := r.act(ctx, nc, &status, w, plan, auth); err != nil {
 		return ctrl.Result{}, errors.Join(err, r.writeStatus(ctx, nc, status))
 	}
 	ready := r.report(nc, &status, w, plan, paused)
@@ -96,7 +97,7 @@ func (r *NacosClusterReconciler) Reconcile(ctx context.Context, req ctrl.Request
 
 // act applies the owned objects with the decided sizes, then takes the rollout's one
 // disruptive action, if any.
-func (r *NacosClusterReconciler) act(ctx context.Context, nc *nacosv1alpha1.NacosCluster, status *nacosv1alpha1.NacosClusterStatus, w *world, p plan) error {
+func (r *NacosClusterReconciler) act(ctx context.Context, nc *nacosv1alpha1.NacosCluster, status *nacosv1alpha1.NacosClusterStatus, w *world, p plan, auth nacos.Auth) error {
 	r.reportNotPaused(nc, status)
 	err := r.reconcileResources(ctx, nc, p.scale)
 	var bad *specError
@@ -109,7 +110,7 @@ func (r *NacosClusterReconciler) act(ctx context.Context, nc *nacosv1alpha1.Naco
 		return fmt.Errorf("apply owned objects: %w", err)
 	}
 	r.reportSpecAccepted(nc, status)
-	return r.restartMember(ctx, nc, status, w, p)
+	return r.restartMember(ctx, nc, status, w, p, auth)
 }
 
 // requeueAfter re-probes a healthy cluster every ProbePeriod and a converging one sooner:

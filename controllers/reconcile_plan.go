@@ -35,6 +35,7 @@ func (r *NacosClusterReconciler) decide(nc *nacosv1alpha1.NacosCluster, w *world
 	in = r.rolloutInput(nc, w, p.scale.Conf)
 	in.SkipGates, p.skipped = skipGates(nc)
 	in.Paused = nc.Spec.Rollout.Paused
+	in.TransferLeadership = nc.Spec.Rollout.TransferRaftLeadership
 	p.rollout = rollout.Plan(in)
 	return p
 }

@@ -2,10 +2,10 @@ package controllers
 
 import (
 	"context"
-	"errors"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 
 	appsv1 "k8s.io/api/apps/v1"

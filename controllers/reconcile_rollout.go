@@ -3,6 +3,8 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,17 +16,22 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
+	"github.com/nacos-operator/nacos-operator/internal/nacos"
+	"github.com/nacos-operator/nacos-operator/internal/resource"
 	"github.com/nacos-operator/nacos-operator/internal/rollout"
 )
 
 // restartMember takes the rollout's one disruptive action: delete one member pod (with a
 // UID precondition, so a pod recreated meanwhile is never hit) and record it in status, so
 // the next pass, or the next operator process, waits for that member to rejoin.
-func (r *NacosClusterReconciler) restartMember(ctx context.Context, nc *nacosv1alpha1.NacosCluster, status *nacosv1alpha1.NacosClusterStatus, w *world, p plan) error {
+func (r *NacosClusterReconciler) restartMember(ctx context.Context, nc *nacosv1alpha1.NacosCluster, status *nacosv1alpha1.NacosClusterStatus, w *world, p plan, auth nacos.Auth) error {
 	d := p.rollout
 	if len(p.skipped) > 0 && d.Action != rollout.ActionNone {
 		r.warnOnChange(nc, nacosv1alpha1.ConditionProgressing, "RolloutGatesSkipped",
 			"The nacos.io/skip-gates annotation disables these gates: "+strings.Join(p.skipped, ", "))
+	}
+	if d.Action == rollout.ActionTransfer {
+		return r.transferLeadership(ctx, nc, w, d, auth)
 	}
 	if d.Action != rollout.ActionDelete {
 		return nil
@@ -42,6 +49,21 @@ func (r *NacosClusterReconciler) restartMember(ctx context.Context, nc *nacosv1a
 	}
 	r.Recorder.Eventf(nc, pod, corev1.EventTypeNormal, nacosv1alpha1.EventRestartingMember, "DeletePod", "%s", reason)
 	log.FromContext(ctx).Info("restarting member", "member", d.Member, "forced", d.Forced)
+	return nil
+}
+
+// transferLeadership asks the leader due for a restart to hand Raft leadership over; the
+// next passes wait (NoRaftLeader gate) until every member agrees on the new leader.
+func (r *NacosClusterReconciler) transferLeadership(ctx context.Context, nc *nacosv1alpha1.NacosCluster, w *world, d rollout.Decision, auth nacos.Auth) error {
+	m, ok := w.obs.ByName(d.Member)
+	if !ok || m.PodIP == "" {
+		return nil
+	}
+	if err := r.Clients.For(net.JoinHostPort(m.PodIP, strconv.Itoa(resource.PortHTTP)), auth).TransferLeader(ctx, d.Target); err != nil {
+		r.Recorder.Eventf(nc, nil, corev1.EventTypeWarning, "RaftLeadershipTransferFailed", "TransferLeader", "%s: %v", d.Member, err)
+		return nil // the planner asks again next pass; the restart waits meanwhile
+	}
+	r.Recorder.Eventf(nc, nil, corev1.EventTypeNormal, "TransferringRaftLeadership", "TransferLeader", "%s", d.Message)
 	return nil
 }
 
@@ -72,7 +94,7 @@ func (r *NacosClusterReconciler) reportRollout(nc *nacosv1alpha1.NacosCluster, s
 			msg = fmt.Sprintf("Scaling to %d members.", nc.Spec.Replicas)
 		}
 		r.setCondition(nc, s, nacosv1alpha1.ConditionProgressing, metav1.ConditionTrue, reason, msg)
-	case d.Action == rollout.ActionDelete:
+	case d.Action == rollout.ActionDelete || d.Action == rollout.ActionTransfer:
 		r.setCondition(nc, s, nacosv1alpha1.ConditionProgressing, metav1.ConditionTrue, nacosv1alpha1.ReasonRollingRestart,
 			fmt.Sprintf("%s; %d members outdated.", d.Message, len(d.Outdated)))
 	case d.Action == rollout.ActionWait && d.Deadline:

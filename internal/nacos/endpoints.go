@@ -16,6 +16,7 @@ type endpoints struct {
 	members  string // auth required
 	self     string // auth required
 	login    string
+	raftOps  string // auth required; POST a JSON command
 }
 
 // endpointsFor picks the 3.x paths for 3 and later, the 2.x paths otherwise. It
@@ -31,6 +32,7 @@ func endpointsFor(major int) endpoints {
 			members:   "/nacos/v3/admin/core/cluster/node/list",
 			self:      "/nacos/v3/admin/core/cluster/node/self",
 			login:     "/nacos/v3/auth/user/login",
+			raftOps:   "/nacos/v3/admin/core/ops/raft",
 		}
 	}
 	return endpoints{
@@ -41,5 +43,6 @@ func endpointsFor(major int) endpoints {
 		members:   "/nacos/v1/core/cluster/nodes",
 		self:      "/nacos/v1/core/cluster/self",
 		login:     "/nacos/v1/auth/login",
+		raftOps:   "/nacos/v1/core/ops/raft",
 	}
 }

@@ -244,3 +244,40 @@ func TestClientOnThreeXGetsGoneForTwoXPaths(t *testing.T) {
 		t.Fatalf("raft groups %v", keys)
 	}
 }
+
+func TestTransferLeaderAgainstSimulator(t *testing.T) {
+	ctx := context.Background()
+	c := simCluster(t, "2.5.1", "127.0.40.", 3, nil)
+	poll(t, "boot", func() error { return agreed(ctx, c, "2.5.1") })
+	self, err := identityClient(c.Members[0].Address()).Self(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leader := self.Raft["naming_persistent_service_v2"].Leader
+	var from, to string
+	for _, m := range c.Members {
+		raft := strings.Replace(m.Address(), ":8848", ":7848", 1)
+		if raft == leader {
+			from = m.Address()
+		} else if to == "" {
+			to = raft
+		}
+	}
+	if err := identityClient(from).TransferLeader(ctx, to); err != nil {
+		t.Fatalf("transfer: %v", err)
+	}
+	poll(t, "every member follows the new leader", func() error {
+		for _, m := range c.Members {
+			s, err := identityClient(m.Address()).Self(ctx)
+			if err != nil {
+				return err
+			}
+			for g, rg := range s.Raft {
+				if rg.Leader != to {
+					return fmt.Errorf("%s: group %s leader %s, want %s", m.Address(), g, rg.Leader, to)
+				}
+			}
+		}
+		return nil
+	})
+}

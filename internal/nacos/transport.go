@@ -1,6 +1,7 @@
 package nacos
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -22,6 +23,7 @@ type request struct {
 	path    string
 	query   url.Values
 	form    url.Values // sent as application/x-www-form-urlencoded when set
+	json    []byte     // sent as application/json when set
 	secured bool       // needs auth when Nacos auth is on
 }
 
@@ -61,8 +63,11 @@ func (c *Client) send(ctx context.Context, r request, token string) (response, e
 // so that a URL parse error cannot quote the access token.
 func (c *Client) newRequest(ctx context.Context, r request, token string) (*http.Request, error) {
 	var body io.Reader
-	if r.form != nil {
+	switch {
+	case r.form != nil:
 		body = strings.NewReader(r.form.Encode())
+	case r.json != nil:
+		body = bytes.NewReader(r.json)
 	}
 	req, err := http.NewRequestWithContext(ctx, r.method, "http://"+c.address+r.path, body)
 	if err != nil {
@@ -81,6 +86,9 @@ func (c *Client) newRequest(ctx context.Context, r request, token string) (*http
 	req.Header.Set("Accept", "application/json, text/plain, */*")
 	if r.form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if r.json != nil {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	if a := c.opts.Auth; a.IdentityKey != "" {
 		req.Header.Set(a.IdentityKey, a.IdentityValue)

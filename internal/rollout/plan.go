@@ -9,6 +9,9 @@ import (
 
 // Plan decides the next step of a rolling restart (see the package comment).
 func Plan(in Input) Decision {
+	if in.UpdateRevision == "" {
+		return Decision{Action: ActionWait, Gate: nacosv1alpha1.GateCacheNotInSync, Message: "the StatefulSet has no update revision yet"}
+	}
 	outdated := outdatedMembers(in)
 	if len(outdated) == 0 {
 		return Decision{Action: ActionNone, Message: "every member runs the update revision"}
@@ -31,6 +34,11 @@ func Plan(in Input) Decision {
 		}
 	}
 	next := order(outdated)[0]
+	if target, ok := transferTarget(in, next); ok {
+		d.Action, d.Member, d.Target = ActionTransfer, next.Name, raftAddress(target.Address)
+		d.Message = fmt.Sprintf("moving Raft leadership from %s to %s before restarting it", next.Name, target.Name)
+		return d
+	}
 	d.Action, d.Member, d.UID = ActionDelete, next.Name, next.UID
 	d.Message = fmt.Sprintf("restarting %s (revision %s -> %s)", next.Name, next.Revision, in.UpdateRevision)
 	return d
@@ -71,7 +79,8 @@ func outdatedMembers(in Input) []Member {
 // other member is up.
 func stuckMember(in Input, outdated []Member) (Member, bool) {
 	for _, m := range outdated {
-		if stuckReason(m) == "" || (in.StuckTimeout > 0 && in.Now.Sub(m.CreatedAt) < in.StuckTimeout) {
+		// CrashLoopBackOff is definitive; Pending or never Ready gets StuckTimeout first.
+		if stuckReason(m) == "" || (!m.CrashLoop && in.StuckTimeout > 0 && in.Now.Sub(m.CreatedAt) < in.StuckTimeout) {
 			continue
 		}
 		othersUp := true
@@ -97,6 +106,26 @@ func stuckReason(m Member) string {
 		return "never Ready"
 	}
 	return ""
+}
+
+// transferTarget: when enabled and the next member leads Raft groups, the member to hand
+// leadership to: an up-to-date one if any (it will not restart again), lowest ordinal first.
+func transferTarget(in Input, next Member) (Member, bool) {
+	if !in.TransferLeadership || leads(next) == 0 {
+		return Member{}, false
+	}
+	var best Member
+	found := false
+	for _, m := range in.Members {
+		if m.Name == next.Name {
+			continue
+		}
+		better := !found || (m.Revision == in.UpdateRevision && best.Revision != in.UpdateRevision)
+		if better {
+			best, found = m, true
+		}
+	}
+	return best, found
 }
 
 // order: highest ordinal first, the member leading the most Raft groups last.

@@ -25,7 +25,11 @@ func TestPlan(t *testing.T) {
 		{name: "leader last: skip the leader even at the highest ordinal", f: healthyCluster(3, 2), action: ActionDelete, member: "n-1"},
 		{name: "leader restarted when it is the only one left", f: healthyCluster(3, 2).updated(0, 1), action: ActionDelete, member: "n-2"},
 		{name: "five members, leader in the middle", f: healthyCluster(5, 3).updated(4), action: ActionDelete, member: "n-2"},
+		{name: "transfer leadership first when enabled", f: healthyCluster(3, 1).updated(0, 2).with(func(in *Input) { in.TransferLeadership = true }),
+			action: ActionTransfer, member: "n-1", message: "moving Raft leadership from n-1 to n-0"},
+		{name: "no transfer for a member that leads nothing", f: healthyCluster(3, 0).with(func(in *Input) { in.TransferLeadership = true }), action: ActionDelete, member: "n-2"},
 		{name: "paused", f: healthyCluster(3, 0).with(func(in *Input) { in.Paused = true }), action: ActionWait, gate: nacosv1alpha1.GateRolloutPaused, message: "3 members wait"},
+		{name: "no update revision yet", f: healthyCluster(3, 0).with(func(in *Input) { in.UpdateRevision = "" }), action: ActionWait, gate: nacosv1alpha1.GateCacheNotInSync, message: "no update revision"},
 		{name: "stale StatefulSet", f: healthyCluster(3, 0).with(func(in *Input) { in.StsObservedGeneration = 1 }), action: ActionWait, gate: nacosv1alpha1.GateCacheNotInSync},
 		{name: "deleted pod still cached", f: healthyCluster(3, 0).updated(2).lastRestart(2, t0.Add(-time.Minute)).member(2, func(m *Member) { m.UID = "gone-uid" }),
 			action: ActionWait, gate: nacosv1alpha1.GateCacheNotInSync, member: "n-2"},
@@ -38,6 +42,10 @@ func TestPlan(t *testing.T) {
 		{name: "distro not initialized, in Nacos's words", f: healthyCluster(3, 0).member(1, func(m *Member) {
 			m.NamingUP, m.NamingMessage = false, "Distro snapshot load failed, please see logs `protocol-distro.log` or `naming-distro.log` to see details."
 		}), action: ActionWait, gate: nacosv1alpha1.GateDistroNotInitialized, member: "n-1", message: "n-1: Distro snapshot load failed"},
+		{name: "a restarted member not Ready because Distro is stuck: the Distro gate names it", f: healthyCluster(3, 0).updated(2).member(2, func(m *Member) {
+			m.KubeReady, m.NacosReady, m.ReadyMessage = false, false, "naming not in readiness"
+			m.NamingUP, m.NamingMessage = false, "Distro snapshot load failed, please see logs"
+		}), action: ActionWait, gate: nacosv1alpha1.GateDistroNotInitialized, member: "n-2", message: "n-2: Distro snapshot load failed"},
 		{name: "a peer DOWN in one view", f: healthyCluster(3, 0).seenBy(0, 2, func(v *nacos.Member) { v.State = nacos.MemberDown }),
 			action: ActionWait, gate: nacosv1alpha1.GateMembershipMismatch, member: "n-0", message: "sees " + addrOf(2) + " DOWN"},
 		{name: "a phantom member", f: healthyCluster(3, 0).seenBy(1, 0, func(v *nacos.Member) { v.Address = "10.0.0.9:8848" }),
@@ -66,6 +74,8 @@ func TestPlan(t *testing.T) {
 			action: ActionDelete, member: "n-1", forced: true, message: "CrashLoopBackOff"},
 		{name: "stuck pod not replaced while another member is down", f: healthyCluster(3, 0).member(1, func(m *Member) { m.KubeReady, m.Pending = false, true }).
 			member(0, func(m *Member) { m.KubeReady = false }), action: ActionWait, gate: nacosv1alpha1.GatePodsNotReady},
+		{name: "a young crash-looping pod is replaced at once", f: healthyCluster(3, 0).member(1, func(m *Member) { m.KubeReady, m.CrashLoop, m.CreatedAt = false, true, t0.Add(-time.Minute) }),
+			action: ActionDelete, member: "n-1", forced: true},
 		{name: "young unready pod is not stuck yet", f: healthyCluster(3, 0).member(1, func(m *Member) { m.KubeReady, m.CreatedAt = false, t0.Add(-time.Minute) }),
 			action: ActionWait, gate: nacosv1alpha1.GatePodsNotReady, member: "n-1"},
 		{name: "skip a gate by annotation", f: healthyCluster(3, 0).member(1, func(m *Member) { m.NamingUP = false }).
@@ -82,6 +92,9 @@ func TestPlan(t *testing.T) {
 			}
 			if !strings.Contains(d.Message, tc.message) {
 				t.Errorf("message %q lacks %q", d.Message, tc.message)
+			}
+			if d.Action == ActionTransfer && d.Target != raftAddress(addrOf(0)) {
+				t.Errorf("transfer target %q", d.Target)
 			}
 			if d.Action == ActionDelete && d.UID == "" {
 				t.Error("a deletion without a UID precondition")

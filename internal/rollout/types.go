@@ -48,6 +48,8 @@ type Input struct {
 	Last                  LastRestart
 	Paused                bool
 	SkipGates             map[string]bool
+	// TransferLeadership moves Raft leadership off a member before restarting it.
+	TransferLeadership bool
 
 	MemberReadyTimeout time.Duration
 	StuckTimeout       time.Duration
@@ -64,6 +66,9 @@ const (
 	ActionDelete Action = "Delete"
 	// ActionWait: do nothing; Gate, Member and Message say why.
 	ActionWait Action = "Wait"
+	// ActionTransfer: ask Decision.Member, the Raft leader due next, to hand leadership to
+	// Decision.Target before it is restarted.
+	ActionTransfer Action = "TransferLeadership"
 )
 
 // Decision is the planner's answer.
@@ -73,7 +78,8 @@ type Decision struct {
 	UID      string
 	Gate     string // the failing gate (a condition reason) when waiting
 	Message  string
-	Forced   bool // a stuck member replaced without the health gates
-	Deadline bool // the last restarted member is past MemberReadyTimeout
+	Target   string // raft address leadership moves to (ActionTransfer)
+	Forced   bool   // a stuck member replaced without the health gates
+	Deadline bool   // the last restarted member is past MemberReadyTimeout
 	Outdated []string
 }

@@ -82,6 +82,9 @@ func Start(opts Options) (*Env, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start etcd and kube-apiserver from %s: %w", assets, err)
 	}
+	// Tests, the fake kubelet and several operators share this API server: no client-side
+	// throttling, or waits would measure the rate limiter instead of the operator.
+	cfg.QPS, cfg.Burst = 1000, 2000
 	e.Config = cfg
 	if err := e.setUp(opts); err != nil {
 		_ = e.Stop()
@@ -170,7 +173,7 @@ func Eventually(ctx context.Context, timeout time.Duration, cond func(context.Co
 		if ok {
 			return nil
 		}
-		if err != nil {
+		if err != nil && ctx.Err() == nil { // keep the reason, not the deadline's own error
 			last = err
 		}
 		select {

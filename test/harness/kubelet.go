@@ -55,6 +55,7 @@ type podState struct {
 	ready     bool
 	version   int
 	deleting  time.Time // when the deletion was first seen
+	crash     string    // why the member failed to start (reported as CrashLoopBackOff)
 }
 
 // Start runs the kubelet until ctx ends.
@@ -142,13 +143,16 @@ func (k *Kubelet) syncPod(ctx context.Context, key string, pod *corev1.Pod) {
 			delete(k.pods, key)
 			k.mu.Unlock()
 		}
-		_ = k.Client.Delete(ctx, pod, client.GracePeriodSeconds(0))
+		// The UID precondition matters: the StatefulSet controller recreates the pod under the
+		// same name at once, and this list may be older than that.
+		uid := pod.UID
+		_ = k.Client.Delete(ctx, pod, client.GracePeriodSeconds(0), client.Preconditions{UID: &uid})
 	case s == nil || s.uid != string(pod.UID):
 		if s != nil {
 			s.stop()
 		}
 		if err := k.startPod(ctx, key, pod); err != nil {
-			fmt.Fprintf(os.Stderr, "fake kubelet: start %s: %v\n", key, err)
+			k.logf(ctx, "start %s: %v", key, err)
 		}
 	default:
 		k.refreshProjection(ctx, s, pod)
@@ -177,6 +181,13 @@ func (s *podState) stop() {
 	}
 }
 
+// logf reports a problem unless the test has ended.
+func (k *Kubelet) logf(ctx context.Context, format string, args ...any) {
+	if ctx.Err() == nil {
+		fmt.Fprintf(os.Stderr, "fake kubelet: "+format+"\n", args...)
+	}
+}
+
 func (k *Kubelet) stopAll() {
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -189,7 +200,7 @@ func (k *Kubelet) stopAll() {
 // probe reads the readiness URL of the pod spec and writes the pod status when it changes.
 func (k *Kubelet) probe(ctx context.Context, s *podState, pod *corev1.Pod) {
 	ready := false
-	if p := nacosContainer(pod).ReadinessProbe; p != nil && p.HTTPGet != nil {
+	if p := nacosContainer(pod).ReadinessProbe; s.member != nil && p != nil && p.HTTPGet != nil {
 		url := fmt.Sprintf("http://%s:%d%s", s.ip, p.HTTPGet.Port.IntValue(), p.HTTPGet.Path)
 		c := http.Client{Timeout: 300 * time.Millisecond}
 		if resp, err := c.Get(url); err == nil {

@@ -54,8 +54,7 @@ func (k *Kubelet) startPod(ctx context.Context, key string, pod *corev1.Pod) err
 	member, err := k.Runner.Run(PodRun{Namespace: pod.Namespace, Name: pod.Name, IP: ip, Address: address, Home: home,
 		Image: nacosContainer(pod).Image, Env: env, Resolve: k.Resolve})
 	if err != nil {
-		s.stopWrite()
-		return fmt.Errorf("run member: %w", err)
+		s.crash = err.Error() // the container keeps failing: CrashLoopBackOff
 	}
 	s.member = member
 	k.mu.Lock()
@@ -185,9 +184,14 @@ func (k *Kubelet) writeStatus(ctx context.Context, pod *corev1.Pod, s *podState)
 			{Type: corev1.PodReady, Status: ready, LastTransitionTime: now},
 		}
 		c := nacosContainer(current)
+		state := corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: *current.Status.StartTime}}
+		var restarts int32
+		if s.crash != "" {
+			state, restarts = corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff", Message: s.crash}}, 3
+		}
 		current.Status.ContainerStatuses = []corev1.ContainerStatus{{
 			Name: c.Name, Image: c.Image, ImageID: "sim://" + strings.TrimPrefix(c.Image, "docker.io/"),
-			Ready: s.ready, Started: ptrTrue(), State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: *current.Status.StartTime}},
+			Ready: s.ready, Started: ptrTrue(), State: state, RestartCount: restarts,
 		}}
 		return k.Client.Status().Update(ctx, current)
 	})

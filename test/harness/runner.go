@@ -37,6 +37,9 @@ type Runner interface {
 type SimRunner struct {
 	// Periods of the simulated members (sim.FastPeriods() when zero).
 	Periods sim.Periods
+	// Faults, when set, gives the faults a member starts with (e.g. Distro stuck after a
+	// restart), applied before its Distro starts loading.
+	Faults func(p PodRun) sim.Faults
 }
 
 // Run starts a sim.Member configured the way the image's start script would configure Nacos.
@@ -72,6 +75,9 @@ func (r SimRunner) Run(p PodRun) (Running, error) {
 	if err != nil {
 		return nil, fmt.Errorf("configure simulated member %s: %w", p.Name, err)
 	}
+	if r.Faults != nil {
+		m.SetFaults(r.Faults(p))
+	}
 	if err := m.Start(); err != nil {
 		return nil, fmt.Errorf("start simulated member %s: %w", p.Name, err)
 	}
@@ -79,6 +85,7 @@ func (r SimRunner) Run(p PodRun) (Running, error) {
 }
 
 // versionFromImage reads the Nacos version from an official tag (nacos/nacos-server:v2.5.1).
+// A tag that is not a version (say :vbroken) makes the member fail to start, like a bad image.
 func versionFromImage(image string) string {
 	if i := strings.LastIndex(image, ":v"); i >= 0 {
 		return strings.SplitN(image[i+2:], "-", 2)[0]

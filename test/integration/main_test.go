@@ -6,12 +6,18 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync"
 	"testing"
 
 	"github.com/go-logr/logr"
+	appsv1 "k8s.io/api/apps/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
+	"github.com/nacos-operator/nacos-operator/internal/nacos/sim"
 	"github.com/nacos-operator/nacos-operator/test/harness"
 )
 
@@ -47,9 +53,10 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer func() { _ = os.RemoveAll(dir) }()
-	kubelet = &harness.Kubelet{Client: env.Client, Runner: harness.SimRunner{}, Root: dir, IPPrefix: "127.77."}
+	kubelet = &harness.Kubelet{Client: env.Client, Runner: harness.SimRunner{Faults: startFaults.take}, Root: dir, IPPrefix: "127.77."}
 	kubelet.Start(ctx)
 	defer func() {
+		cancel() // the kubelet first: it talks to the API server
 		if err := env.Stop(); err != nil {
 			fmt.Fprintln(os.Stderr, "integration: stop control plane:", err)
 		}
@@ -57,12 +64,41 @@ func run(m *testing.M) int {
 	return m.Run()
 }
 
-// namespace creates a fresh namespace for one test.
+// namespace creates a fresh namespace for one test. When the test ends its StatefulSets are
+// deleted (the garbage collector removes their pods and the fake kubelet stops their
+// members), so members of finished tests do not load the machine.
 func namespace(t *testing.T) string {
 	t.Helper()
-	ns, err := env.CreateNamespace(context.Background(), "it")
+	ctx := context.Background()
+	ns, err := env.CreateNamespace(ctx, "it")
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() {
+		_ = env.Client.DeleteAllOf(ctx, &nacosv1alpha1.NacosCluster{}, client.InNamespace(ns))
+		_ = env.Client.DeleteAllOf(ctx, &appsv1.StatefulSet{}, client.InNamespace(ns), client.PropagationPolicy(metav1.DeletePropagationBackground))
+	})
 	return ns
+}
+
+// faultQueue hands a member, by namespace/pod, the faults it should start with, once.
+type faultQueue struct {
+	mu     sync.Mutex
+	faults map[string]sim.Faults
+}
+
+var startFaults = &faultQueue{faults: map[string]sim.Faults{}}
+
+func (q *faultQueue) set(ns, pod string, f sim.Faults) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.faults[ns+"/"+pod] = f
+}
+
+func (q *faultQueue) take(p harness.PodRun) sim.Faults {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	f := q.faults[p.Namespace+"/"+p.Name]
+	delete(q.faults, p.Namespace+"/"+p.Name)
+	return f
 }

@@ -37,16 +37,23 @@ func (m *Member) raftStatePath() string {
 
 // loadRaft restores each group's peers from the data directory, like JRaft's persisted
 // configuration: addresses this member no longer has (an old pod IP) stay as stale peers.
+// savedGroup is a group's persisted state: its configuration and its term (JRaft keeps both
+// in the data directory, so a restarted member does not start an election from term 0).
+type savedGroup struct {
+	Peers []string `json:"peers"`
+	Term  int64    `json:"term"`
+}
+
 func (m *Member) loadRaft() map[string]*raftGroup {
-	saved := map[string][]string{}
+	saved := map[string]savedGroup{}
 	if data, err := os.ReadFile(m.raftStatePath()); err == nil {
 		_ = json.Unmarshal(data, &saved)
 	}
 	groups := map[string]*raftGroup{}
 	now := m.cfg.Clock.Now().UnixMilli()
 	for _, name := range m.groupNames() {
-		g := &raftGroup{peers: map[string]bool{raftAddress(m.cfg.Address): true}, leaderLost: true, lostAt: now}
-		for _, p := range saved[name] {
+		g := &raftGroup{peers: map[string]bool{raftAddress(m.cfg.Address): true}, leaderLost: true, lostAt: now, term: saved[name].Term}
+		for _, p := range saved[name].Peers {
 			g.peers[p] = true
 		}
 		groups[name] = g
@@ -55,9 +62,9 @@ func (m *Member) loadRaft() map[string]*raftGroup {
 }
 
 func (m *Member) saveRaftLocked() {
-	out := map[string][]string{}
+	out := map[string]savedGroup{}
 	for name, g := range m.raft {
-		out[name] = sortedKeys(g.peers)
+		out[name] = savedGroup{Peers: sortedKeys(g.peers), Term: g.term}
 	}
 	data, _ := json.Marshal(out)
 	if err := os.MkdirAll(filepath.Dir(m.raftStatePath()), 0o755); err == nil {
@@ -129,7 +136,9 @@ func (m *Member) raftPeerAliveLocked(raftAddr string) bool {
 }
 
 // adoptRaftLocked takes a leader announced by a peer with a higher term, if that leader is
-// alive here.
+// alive here. Two members may elect different leaders in the same term from different views
+// (the model has no votes); the lower address wins the tie, so the cluster converges on one
+// leader per term as Raft guarantees.
 func (m *Member) adoptRaftLocked(ext map[string]any) {
 	meta, _ := ext["raftMetaData"].(map[string]any)
 	groups, _ := meta["metaDataMap"].(map[string]any)
@@ -141,7 +150,8 @@ func (m *Member) adoptRaftLocked(ext map[string]any) {
 		}
 		leader, _ := info["leader"].(string)
 		term, _ := info["term"].(float64)
-		if leader != "" && int64(term) > g.term && g.peers[leader] && m.raftPeerAliveLocked(leader) {
+		newer := int64(term) > g.term || (int64(term) == g.term && (g.leader == "" || leader < g.leader))
+		if leader != "" && newer && g.peers[leader] && m.raftPeerAliveLocked(leader) {
 			g.leader, g.term, g.leaderLost, g.published = leader, int64(term), false, leader
 		}
 	}
