@@ -69,21 +69,8 @@ func (r *NacosClusterReconciler) transferLeadership(ctx context.Context, nc *nac
 
 // reportRollout sets Progressing and members[].blockedBy from the plan.
 func (r *NacosClusterReconciler) reportRollout(nc *nacosv1alpha1.NacosCluster, s *nacosv1alpha1.NacosClusterStatus, p plan) {
+	markMembers(s, p.rollout)
 	d := p.rollout
-	blocked := map[string]bool{}
-	for _, m := range d.Outdated {
-		blocked[m] = true
-	}
-	for i := range s.Members {
-		s.Members[i].BlockedBy = ""
-		if d.Action == rollout.ActionWait && blocked[s.Members[i].Name] {
-			s.Members[i].BlockedBy = d.Gate
-		}
-		if last := s.LastRestart; last != nil && last.Member == s.Members[i].Name {
-			t := last.Time
-			s.Members[i].LastRestartTime = &t
-		}
-	}
 	switch {
 	case p.scale.Reason != "":
 		reason, msg := p.scale.Reason, p.scale.Message
@@ -106,11 +93,30 @@ func (r *NacosClusterReconciler) reportRollout(nc *nacosv1alpha1.NacosCluster, s
 		r.warnOnChange(nc, nacosv1alpha1.ConditionProgressing, d.Gate, msg)
 		r.setCondition(nc, s, nacosv1alpha1.ConditionProgressing, metav1.ConditionTrue, d.Gate, msg)
 	default:
-		if prev := nc.Status.LastRestart; prev != nil && progressingBefore(nc) {
+		if nc.Status.LastRestart != nil && progressingBefore(nc) {
 			r.Recorder.Eventf(nc, nil, corev1.EventTypeNormal, nacosv1alpha1.EventRolloutCompleted, "Rollout", "Every member runs the update revision")
 		}
 		r.setCondition(nc, s, nacosv1alpha1.ConditionProgressing, metav1.ConditionFalse, nacosv1alpha1.ReasonUpToDate,
 			fmt.Sprintf("All %d members are up to date.", nc.Spec.Replicas))
+	}
+}
+
+// markMembers sets blockedBy on outdated members while the rollout waits, and the last
+// restart time of the member restarted last.
+func markMembers(s *nacosv1alpha1.NacosClusterStatus, d rollout.Decision) {
+	blocked := map[string]bool{}
+	for _, m := range d.Outdated {
+		blocked[m] = d.Action == rollout.ActionWait
+	}
+	for i := range s.Members {
+		s.Members[i].BlockedBy = ""
+		if blocked[s.Members[i].Name] {
+			s.Members[i].BlockedBy = d.Gate
+		}
+		if last := s.LastRestart; last != nil && last.Member == s.Members[i].Name {
+			t := last.Time
+			s.Members[i].LastRestartTime = &t
+		}
 	}
 }
 

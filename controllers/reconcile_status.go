@@ -104,11 +104,11 @@ func (r *NacosClusterReconciler) report(nc *nacosv1alpha1.NacosCluster, s *nacos
 		r.Recorder.Eventf(nc, nil, corev1.EventTypeWarning, nacosv1alpha1.ConditionDegraded, "Observe", "%s", firstMessage(rep, nacosv1alpha1.ConditionReady))
 	}
 	r.reportRollout(nc, s, p)
-	s.Phase = phase(nc, s, rep, p, prevReady)
+	s.Phase = phase(s, rep, p, prevReady)
 	return rep.Ready && p.rollout.Action == rollout.ActionNone && p.scale.Reason == ""
 }
 
-func phase(nc *nacosv1alpha1.NacosCluster, s *nacosv1alpha1.NacosClusterStatus, rep status.Report, p plan, prevReady bool) nacosv1alpha1.Phase {
+func phase(s *nacosv1alpha1.NacosClusterStatus, rep status.Report, p plan, prevReady bool) nacosv1alpha1.Phase {
 	switch {
 	case s.Phase == nacosv1alpha1.PhaseFailed:
 		return nacosv1alpha1.PhaseFailed

@@ -2,8 +2,11 @@ package rollout
 
 import (
 	"fmt"
+	"slices"
+	"sort"
 
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
+	"github.com/nacos-operator/nacos-operator/internal/nacos"
 )
 
 // ScaleInput are the facts of a scale decision.
@@ -53,28 +56,37 @@ func Scale(in ScaleInput) ScaleDecision {
 		Message: fmt.Sprintf("member %d left every view; shrinking the StatefulSet to %d", in.Current-1, in.Current-1)}
 }
 
-// GateMemberLeaving: a scale-down waits until no remaining member lists the leaving one.
+// GateMemberLeaving is the reason a scale-down waits until no remaining member lists the leaving one.
 const GateMemberLeaving = "MemberStillListed"
 
 // LeavingListed reports a remaining member that still lists the leaving address, in its
 // member list or as a Raft peer, or "" when none does.
 func LeavingListed(members []Member, leaving string) string {
-	raft := raftAddress(leaving)
 	for _, m := range members {
 		for _, v := range m.View {
 			if v.Address == leaving {
 				return fmt.Sprintf("%s still lists the leaving member %s", m.Name, leaving)
 			}
-			if v.Address != m.Address {
-				continue
-			}
-			for g, rg := range v.Raft {
-				for _, p := range rg.Members {
-					if p == raft {
-						return fmt.Sprintf("%s still has the leaving member in Raft group %s", m.Name, g)
-					}
+			if v.Address == m.Address {
+				if g := groupListing(v.Raft, raftAddress(leaving)); g != "" {
+					return fmt.Sprintf("%s still has the leaving member in Raft group %s", m.Name, g)
 				}
 			}
+		}
+	}
+	return ""
+}
+
+// groupListing is a Raft group (in sorted order) that lists peer, or "".
+func groupListing(groups map[string]nacos.RaftGroup, peer string) string {
+	names := make([]string, 0, len(groups))
+	for g := range groups {
+		names = append(names, g)
+	}
+	sort.Strings(names)
+	for _, g := range names {
+		if slices.Contains(groups[g].Members, peer) {
+			return g
 		}
 	}
 	return ""

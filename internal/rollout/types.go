@@ -60,13 +60,13 @@ type Input struct {
 type Action string
 
 const (
-	// ActionNone: every member is up to date.
+	// ActionNone means every member is up to date.
 	ActionNone Action = "None"
-	// ActionDelete: delete the pod of Decision.Member (UID precondition Decision.UID).
+	// ActionDelete means delete the pod of Decision.Member (UID precondition Decision.UID).
 	ActionDelete Action = "Delete"
-	// ActionWait: do nothing; Gate, Member and Message say why.
+	// ActionWait means do nothing; Gate, Member and Message say why.
 	ActionWait Action = "Wait"
-	// ActionTransfer: ask Decision.Member, the Raft leader due next, to hand leadership to
+	// ActionTransfer means ask Decision.Member, the Raft leader due next, to hand leadership to
 	// Decision.Target before it is restarted.
 	ActionTransfer Action = "TransferLeadership"
 )
