@@ -75,8 +75,8 @@ fuzz: ## Run every fuzz target for FUZZTIME each (default 30s); `make test` runs
 	done
 
 .PHONY: bench
-bench: ## Run benchmarks.
-	go test -run=^$$ -bench=. -benchmem ./...
+bench: control-plane ## Run benchmarks (rollout overhead per member on the real control plane).
+	KUBEBUILDER_ASSETS="$$(hack/control-plane.sh)" go test -run=^$$ -bench=. -benchtime=2x ./...
 
 ##@ Build
 

@@ -20,7 +20,7 @@ import (
 )
 
 // readyCluster creates a 3-member cluster from the sample and waits until it is Ready.
-func readyCluster(t *testing.T, ns, name string) types.NamespacedName {
+func readyCluster(t testing.TB, ns, name string) types.NamespacedName {
 	t.Helper()
 	key := types.NamespacedName{Namespace: ns, Name: name}
 	if err := env.Client.Create(context.Background(), newCluster(t, ns, name, sampleSpec(t, "nacos_v1alpha1_nacoscluster.yaml"))); err != nil {
@@ -35,7 +35,7 @@ func readyCluster(t *testing.T, ns, name string) types.NamespacedName {
 	return key
 }
 
-func simMember(t *testing.T, ns, pod string) *sim.Member {
+func simMember(t testing.TB, ns, pod string) *sim.Member {
 	t.Helper()
 	m, ok := kubelet.Member(ns, pod).(*sim.Member)
 	if !ok {
@@ -92,7 +92,7 @@ func TestDistroStuckMemberIsNamedInNacosWords(t *testing.T) {
 	simMember(t, ns, "nacos-2").SetFaults(sim.Faults{})
 }
 
-func podUIDs(t *testing.T, ns string) map[string]types.UID {
+func podUIDs(t testing.TB, ns string) map[string]types.UID {
 	t.Helper()
 	pods := &corev1.PodList{}
 	if err := env.Client.List(context.Background(), pods, client.InNamespace(ns)); err != nil {

@@ -19,7 +19,7 @@ import (
 )
 
 // sampleSpec reads the spec of a sample in config/samples.
-func sampleSpec(t *testing.T, file string) string {
+func sampleSpec(t testing.TB, file string) string {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(harness.RepoRoot(), "config", "samples", file))
 	if err != nil {
@@ -89,7 +89,7 @@ func TestSampleClusterBecomesReady(t *testing.T) {
 	}
 }
 
-func waitForStatusWithin(t *testing.T, key types.NamespacedName, timeout time.Duration, check func(*nacosv1alpha1.NacosCluster) error) *nacosv1alpha1.NacosCluster {
+func waitForStatusWithin(t testing.TB, key types.NamespacedName, timeout time.Duration, check func(*nacosv1alpha1.NacosCluster) error) *nacosv1alpha1.NacosCluster {
 	t.Helper()
 	nc := &nacosv1alpha1.NacosCluster{}
 	err := harness.Eventually(context.Background(), timeout, func(ctx context.Context) (bool, error) {

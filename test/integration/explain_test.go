@@ -19,7 +19,7 @@ import (
 // kubectl runs the kubectl built with the control plane against the test API server. It
 // retries only while kubectl's discovery does not know the CRD yet: the API server publishes
 // a new CRD's OpenAPI a moment after it is established. Any other failure fails the test.
-func kubectl(t *testing.T, args ...string) string {
+func kubectl(t testing.TB, args ...string) string {
 	t.Helper()
 	var out []byte
 	var failed error
@@ -41,7 +41,7 @@ func kubectl(t *testing.T, args ...string) string {
 }
 
 // specSchema returns the served schema of NacosCluster.spec.
-func specSchema(t *testing.T) apiextensionsv1.JSONSchemaProps {
+func specSchema(t testing.TB) apiextensionsv1.JSONSchemaProps {
 	t.Helper()
 	crd := &apiextensionsv1.CustomResourceDefinition{}
 	if err := env.Client.Get(context.Background(), client.ObjectKey{Name: "nacosclusters.nacos.io"}, crd); err != nil {

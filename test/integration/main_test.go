@@ -67,7 +67,7 @@ func run(m *testing.M) int {
 // namespace creates a fresh namespace for one test. When the test ends its StatefulSets are
 // deleted (the garbage collector removes their pods and the fake kubelet stops their
 // members), so members of finished tests do not load the machine.
-func namespace(t *testing.T) string {
+func namespace(t testing.TB) string {
 	t.Helper()
 	ctx := context.Background()
 	ns, err := env.CreateNamespace(ctx, "it")

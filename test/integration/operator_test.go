@@ -28,7 +28,7 @@ import (
 )
 
 // startOperator runs the NacosCluster controller in this process until the test ends.
-func startOperator(t *testing.T) { t.Helper(); startOperatorWith(t, nil) }
+func startOperator(t testing.TB) { t.Helper(); startOperatorWith(t, nil) }
 
 // reconcileCounter counts finished reconciles.
 type reconcileCounter struct {
@@ -43,16 +43,22 @@ func (c *reconcileCounter) Reconcile(ctx context.Context, req reconcile.Request)
 
 // startOperatorWith runs the controller with its client wrapped (nil: as is) and returns a
 // counter of its reconciles.
-func startOperatorWith(t *testing.T, wrap func(client.Client) client.Client) *reconcileCounter {
+func startOperatorWith(t testing.TB, wrap func(client.Client) client.Client) *reconcileCounter {
 	t.Helper()
 	counter, stop := runOperator(t, wrap)
 	t.Cleanup(stop)
 	return counter
 }
 
+// startOperatorUntil runs an operator until the returned stop is called.
+func startOperatorUntil(t testing.TB) func() {
+	_, stop := runOperator(t, nil)
+	return stop
+}
+
 // runOperator starts an operator process (in this process) and returns its stop function,
 // so a test can stop it mid-way and start a new one.
-func runOperator(t *testing.T, wrap func(client.Client) client.Client) (*reconcileCounter, func()) {
+func runOperator(t testing.TB, wrap func(client.Client) client.Client) (*reconcileCounter, func()) {
 	t.Helper()
 	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
 		Scheme:                 env.Scheme,
@@ -93,7 +99,7 @@ func runOperator(t *testing.T, wrap func(client.Client) client.Client) (*reconci
 }
 
 // waitForStatus polls the NacosCluster until check accepts it.
-func waitForStatus(t *testing.T, key types.NamespacedName, check func(*nacosv1alpha1.NacosCluster) error) *nacosv1alpha1.NacosCluster {
+func waitForStatus(t testing.TB, key types.NamespacedName, check func(*nacosv1alpha1.NacosCluster) error) *nacosv1alpha1.NacosCluster {
 	t.Helper()
 	nc := &nacosv1alpha1.NacosCluster{}
 	err := harness.Eventually(context.Background(), 20*time.Second, func(ctx context.Context) (bool, error) {

@@ -24,7 +24,7 @@ import (
 //   - each deletion only while every other member is UP in all peers' views with Distro
 //     initialized (so the previously restarted member had rejoined).
 type recorder struct {
-	t          *testing.T
+	t          testing.TB
 	ns         string
 	replicas   int
 	mu         sync.Mutex
@@ -36,7 +36,7 @@ type recorder struct {
 	done       chan struct{}
 }
 
-func startRecorder(t *testing.T, ns string, replicas int) *recorder {
+func startRecorder(t testing.TB, ns string, replicas int) *recorder {
 	t.Helper()
 	cs, err := kubernetes.NewForConfig(env.Config)
 	if err != nil {

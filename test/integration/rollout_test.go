@@ -29,7 +29,7 @@ const (
 )
 
 // sizedCluster creates a Ready cluster of n members; extra is more of the spec.
-func sizedCluster(t *testing.T, ns string, n int, extra ...string) types.NamespacedName {
+func sizedCluster(t testing.TB, ns string, n int, extra ...string) types.NamespacedName {
 	t.Helper()
 	key := types.NamespacedName{Namespace: ns, Name: "nacos"}
 	ctx := context.Background()
@@ -51,7 +51,7 @@ func sizedCluster(t *testing.T, ns string, n int, extra ...string) types.Namespa
 }
 
 // leaderOf returns the member leading the most Raft groups.
-func leaderOf(t *testing.T, key types.NamespacedName) string {
+func leaderOf(t testing.TB, key types.NamespacedName) string {
 	t.Helper()
 	nc := &nacosv1alpha1.NacosCluster{}
 	if err := env.Client.Get(context.Background(), key, nc); err != nil {
@@ -69,7 +69,7 @@ func leaderOf(t *testing.T, key types.NamespacedName) string {
 	return best
 }
 
-func setImage(t *testing.T, key types.NamespacedName, image string) {
+func setImage(t testing.TB, key types.NamespacedName, image string) {
 	t.Helper()
 	patch := fmt.Sprintf(`{"spec":{"image":%q}}`, image)
 	if err := env.Client.Patch(context.Background(), newCluster(t, key.Namespace, key.Name, `{}`), rawPatch(types.MergePatchType, patch)); err != nil {
@@ -78,7 +78,7 @@ func setImage(t *testing.T, key types.NamespacedName, image string) {
 }
 
 // rolledOut waits until every member runs the StatefulSet's update revision and is Ready.
-func rolledOut(t *testing.T, key types.NamespacedName, n int, image string) {
+func rolledOut(t testing.TB, key types.NamespacedName, n int, image string) {
 	t.Helper()
 	waitForStatusWithin(t, key, 90*time.Second, func(nc *nacosv1alpha1.NacosCluster) error {
 		sts := &appsv1.StatefulSet{}

@@ -18,7 +18,7 @@ import (
 	"github.com/nacos-operator/nacos-operator/internal/nacos/sim"
 )
 
-func setReplicas(t *testing.T, key types.NamespacedName, n int) {
+func setReplicas(t testing.TB, key types.NamespacedName, n int) {
 	t.Helper()
 	patch := fmt.Sprintf(`{"spec":{"replicas":%d}}`, n)
 	if err := env.Client.Patch(context.Background(), newCluster(t, key.Namespace, key.Name, `{}`), rawPatch(types.MergePatchType, patch)); err != nil {
@@ -27,7 +27,7 @@ func setReplicas(t *testing.T, key types.NamespacedName, n int) {
 }
 
 // converged waits for n Ready members and a StatefulSet of n, with no member beyond.
-func converged(t *testing.T, key types.NamespacedName, n int) {
+func converged(t testing.TB, key types.NamespacedName, n int) {
 	t.Helper()
 	waitForStatusWithin(t, key, 90*time.Second, func(nc *nacosv1alpha1.NacosCluster) error {
 		sts := &appsv1.StatefulSet{}

@@ -12,7 +12,7 @@ import (
 )
 
 // newCluster builds a NacosCluster from the YAML of its spec, as a user would write it.
-func newCluster(t *testing.T, ns, name, specYAML string) *unstructured.Unstructured {
+func newCluster(t testing.TB, ns, name, specYAML string) *unstructured.Unstructured {
 	t.Helper()
 	spec := map[string]any{}
 	if err := yaml.Unmarshal([]byte(specYAML), &spec); err != nil {
@@ -110,7 +110,7 @@ func TestInvalidUpdatesAreRefused(t *testing.T) {
 	}
 }
 
-func assertInvalid(t *testing.T, err error, message string) {
+func assertInvalid(t testing.TB, err error, message string) {
 	t.Helper()
 	if err == nil {
 		t.Fatalf("accepted; want refusal with %q", message)
