@@ -80,6 +80,9 @@ func (r *NacosClusterReconciler) reportRollout(nc *nacosv1alpha1.NacosCluster, s
 		if msg == "" {
 			msg = fmt.Sprintf("Scaling to %d members.", nc.Spec.Replicas)
 		}
+		if reason != p.scale.Reason { // a scale-down refused for now: say so once
+			r.warnOnChange(nc, nacosv1alpha1.ConditionProgressing, nacosv1alpha1.EventScaleDownRefused, msg)
+		}
 		r.setCondition(nc, s, nacosv1alpha1.ConditionProgressing, metav1.ConditionTrue, reason, msg)
 	case d.Action == rollout.ActionDelete || d.Action == rollout.ActionTransfer:
 		r.setCondition(nc, s, nacosv1alpha1.ConditionProgressing, metav1.ConditionTrue, nacosv1alpha1.ReasonRollingRestart,

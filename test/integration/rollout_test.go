@@ -273,3 +273,29 @@ func TestBadImageThenFixedImage(t *testing.T) {
 	}
 	t.Fatalf("no Event says the crash-looping %s was replaced", victim)
 }
+
+// TestRestartedAtAnnotationRollsTheCluster: nacos.io/restartedAt requests a gated rolling
+// restart of every member, one at a time.
+func TestRestartedAtAnnotationRollsTheCluster(t *testing.T) {
+	startOperator(t)
+	ns := namespace(t)
+	key := sizedCluster(t, ns, 3, externalMySQL)
+	before := podUIDs(t, ns)
+	rec := startRecorder(t, ns, 3)
+	patch := `{"metadata":{"annotations":{"nacos.io/restartedAt":"2026-11-26T15:00:00Z"}}}`
+	if err := env.Client.Patch(context.Background(), newCluster(t, ns, key.Name, `{}`), rawPatch(types.MergePatchType, patch)); err != nil {
+		t.Fatal(err)
+	}
+	rolledOut(t, key, 3, "nacos/nacos-server:v2.5.1")
+	rec.stop()
+	deletions, violations := rec.result()
+	if len(violations) > 0 || len(deletions) != 3 {
+		t.Fatalf("deletions %v, violations %v", deletions, violations)
+	}
+	after := podUIDs(t, ns)
+	for name, uid := range before {
+		if after[name] == uid {
+			t.Errorf("%s was not restarted", name)
+		}
+	}
+}
