@@ -286,6 +286,18 @@ func TestRestartedAtAnnotationRollsTheCluster(t *testing.T) {
 	if err := env.Client.Patch(context.Background(), newCluster(t, ns, key.Name, `{}`), rawPatch(types.MergePatchType, patch)); err != nil {
 		t.Fatal(err)
 	}
+	if err := pollUntil(30*time.Second, func() error {
+		sts := &appsv1.StatefulSet{}
+		if err := env.Client.Get(context.Background(), key, sts); err != nil {
+			return err
+		}
+		if sts.Spec.Template.Annotations[nacosv1alpha1.AnnotationRestartedAt] != "2026-11-26T15:00:00Z" {
+			return fmt.Errorf("the pod template has no restartedAt yet")
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
 	rolledOut(t, key, 3, "nacos/nacos-server:v2.5.1")
 	rec.stop()
 	deletions, violations := rec.result()
