@@ -2,6 +2,8 @@ package resource
 
 import (
 	"fmt"
+	"net"
+	"strconv"
 
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
 )
@@ -53,6 +55,20 @@ func clusterDomain(nc *nacosv1alpha1.NacosCluster) string {
 		return "cluster.local"
 	}
 	return nc.Spec.ClusterDomain
+}
+
+// RaftAddress is a member's JRaft peer address: its cluster.conf host with the main port
+// minus 1000 (MemberUtil.calculateRaftPort), as Raft metadata lists peers and leaders.
+func RaftAddress(address string) string {
+	host, port, err := net.SplitHostPort(address)
+	if err != nil {
+		return address
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil {
+		return address
+	}
+	return net.JoinHostPort(host, strconv.Itoa(n-1000))
 }
 
 // SelectorLabels select the member pods of one NacosCluster.

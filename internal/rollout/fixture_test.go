@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/nacos-operator/nacos-operator/internal/nacos"
+	"github.com/nacos-operator/nacos-operator/internal/resource"
 )
 
 var t0 = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
@@ -22,7 +23,7 @@ func healthyCluster(n, leader int) *fixture {
 	var peers []string
 	for i := 0; i < n; i++ {
 		f.in.Desired = append(f.in.Desired, addrOf(i))
-		peers = append(peers, raftAddress(addrOf(i)))
+		peers = append(peers, resource.RaftAddress(addrOf(i)))
 	}
 	for i := 0; i < n; i++ {
 		f.in.Members = append(f.in.Members, Member{Name: fmt.Sprintf("n-%d", i), Ordinal: i, Address: addrOf(i), Exists: true,

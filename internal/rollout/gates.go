@@ -2,12 +2,11 @@ package rollout
 
 import (
 	"fmt"
-	"net"
 	"sort"
-	"strconv"
 	"strings"
 
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
+	"github.com/nacos-operator/nacos-operator/internal/resource"
 )
 
 // gate is one named check: it returns the member it blocks on and why, or ok.
@@ -132,7 +131,7 @@ func membershipConsistent(in Input) (string, string, bool) {
 func raftLeaderElected(in Input) (string, string, bool) {
 	want := make([]string, 0, len(in.Desired))
 	for _, a := range in.Desired {
-		want = append(want, raftAddress(a))
+		want = append(want, resource.RaftAddress(a))
 	}
 	sort.Strings(want)
 	leaders := map[string]string{}
@@ -198,16 +197,4 @@ func previousMemberRejoined(in Input) (string, string, bool) {
 		}
 	}
 	return "", "", true
-}
-
-func raftAddress(address string) string {
-	host, port, err := net.SplitHostPort(address)
-	if err != nil {
-		return address
-	}
-	n, err := strconv.Atoi(port)
-	if err != nil {
-		return address
-	}
-	return net.JoinHostPort(host, strconv.Itoa(n-1000))
 }

@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
+	"github.com/nacos-operator/nacos-operator/internal/resource"
 )
 
 // Plan decides the next step of a rolling restart (see the package comment).
@@ -35,7 +36,7 @@ func Plan(in Input) Decision {
 	}
 	next := order(outdated)[0]
 	if target, ok := transferTarget(in, next); ok {
-		d.Action, d.Member, d.Target = ActionTransfer, next.Name, raftAddress(target.Address)
+		d.Action, d.Member, d.Target = ActionTransfer, next.Name, resource.RaftAddress(target.Address)
 		d.Message = fmt.Sprintf("moving Raft leadership from %s to %s before restarting it", next.Name, target.Name)
 		return d
 	}
@@ -149,7 +150,7 @@ func leads(m Member) int {
 			continue
 		}
 		for _, rg := range v.Raft {
-			if rg.Leader == raftAddress(m.Address) {
+			if rg.Leader == resource.RaftAddress(m.Address) {
 				n++
 			}
 		}

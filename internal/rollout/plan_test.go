@@ -7,6 +7,7 @@ import (
 
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
 	"github.com/nacos-operator/nacos-operator/internal/nacos"
+	"github.com/nacos-operator/nacos-operator/internal/resource"
 )
 
 func TestPlan(t *testing.T) {
@@ -93,7 +94,7 @@ func TestPlan(t *testing.T) {
 			if !strings.Contains(d.Message, tc.message) {
 				t.Errorf("message %q lacks %q", d.Message, tc.message)
 			}
-			if d.Action == ActionTransfer && d.Target != raftAddress(addrOf(0)) {
+			if d.Action == ActionTransfer && d.Target != resource.RaftAddress(addrOf(0)) {
 				t.Errorf("transfer target %q", d.Target)
 			}
 			if d.Action == ActionDelete && d.UID == "" {

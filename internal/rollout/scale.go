@@ -7,6 +7,7 @@ import (
 
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
 	"github.com/nacos-operator/nacos-operator/internal/nacos"
+	"github.com/nacos-operator/nacos-operator/internal/resource"
 )
 
 // ScaleInput are the facts of a scale decision.
@@ -68,7 +69,7 @@ func LeavingListed(members []Member, leaving string) string {
 				return fmt.Sprintf("%s still lists the leaving member %s", m.Name, leaving)
 			}
 			if v.Address == m.Address {
-				if g := groupListing(v.Raft, raftAddress(leaving)); g != "" {
+				if g := groupListing(v.Raft, resource.RaftAddress(leaving)); g != "" {
 					return fmt.Sprintf("%s still has the leaving member in Raft group %s", m.Name, g)
 				}
 			}

@@ -5,6 +5,7 @@ import (
 
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
 	"github.com/nacos-operator/nacos-operator/internal/nacos"
+	"github.com/nacos-operator/nacos-operator/internal/resource"
 )
 
 func TestScale(t *testing.T) {
@@ -57,7 +58,7 @@ func TestLeavingListed(t *testing.T) {
 	if got := LeavingListed(stripped, addrOf(2)); got != "" {
 		t.Fatalf("%q after removal", got)
 	}
-	stripped[0].View[0].Raft["naming_service_metadata"] = nacos.RaftGroup{Members: []string{raftAddress(addrOf(2))}}
+	stripped[0].View[0].Raft["naming_service_metadata"] = nacos.RaftGroup{Members: []string{resource.RaftAddress(addrOf(2))}}
 	if got := LeavingListed(stripped, addrOf(2)); got != "n-0 still has the leaving member in Raft group naming_service_metadata" {
 		t.Fatalf("%q", got)
 	}

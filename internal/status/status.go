@@ -13,6 +13,7 @@ import (
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
 	"github.com/nacos-operator/nacos-operator/internal/nacos"
 	"github.com/nacos-operator/nacos-operator/internal/observe"
+	"github.com/nacos-operator/nacos-operator/internal/resource"
 )
 
 // Condition is a condition to set (the writer adds generation and transition time).
@@ -109,7 +110,7 @@ func ledGroups(m observe.Member) []string {
 			continue
 		}
 		for g, rg := range v.Raft {
-			if rg.Leader != "" && rg.Leader == raftAddress(m.Address) {
+			if rg.Leader != "" && rg.Leader == resource.RaftAddress(m.Address) {
 				out = append(out, g)
 			}
 		}

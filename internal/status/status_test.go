@@ -12,6 +12,7 @@ import (
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
 	"github.com/nacos-operator/nacos-operator/internal/nacos"
 	"github.com/nacos-operator/nacos-operator/internal/observe"
+	"github.com/nacos-operator/nacos-operator/internal/resource"
 )
 
 const distroMsg = "Distro snapshot load failed, please see logs `protocol-distro.log` or `naming-distro.log` to see details."
@@ -22,7 +23,7 @@ func addr(i int) string { return fmt.Sprintf("n-%d.h.ns.svc.cluster.local:8848",
 func healthy(n int) observe.Observation {
 	var peers []string
 	for i := 0; i < n; i++ {
-		peers = append(peers, raftAddress(addr(i)))
+		peers = append(peers, resource.RaftAddress(addr(i)))
 	}
 	var view []nacos.Member
 	for i := 0; i < n; i++ {

@@ -12,6 +12,7 @@ import (
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
 	"github.com/nacos-operator/nacos-operator/internal/nacos"
 	"github.com/nacos-operator/nacos-operator/internal/observe"
+	"github.com/nacos-operator/nacos-operator/internal/resource"
 )
 
 // membershipCondition checks every member's own view: exactly the desired addresses, all UP.
@@ -72,7 +73,7 @@ func raftCondition(obs observe.Observation, desired []string, standalone bool) C
 	}
 	wantPeers := make([]string, 0, len(desired))
 	for _, a := range desired {
-		wantPeers = append(wantPeers, raftAddress(a))
+		wantPeers = append(wantPeers, resource.RaftAddress(a))
 	}
 	sort.Strings(wantPeers)
 	leaders, peerProblems := collectRaft(obs, strings.Join(wantPeers, ","))
@@ -143,18 +144,6 @@ func selfView(m observe.Member) (nacos.Member, bool) {
 		}
 	}
 	return nacos.Member{}, false
-}
-
-func raftAddress(address string) string {
-	host, port, err := net.SplitHostPort(address)
-	if err != nil {
-		return address
-	}
-	n, err := strconv.Atoi(port)
-	if err != nil {
-		return address
-	}
-	return net.JoinHostPort(host, strconv.Itoa(n-1000))
 }
 
 // short is the pod name of a member FQDN (<pod>.<svc>.<ns>.svc.<domain>), for readable messages.

@@ -101,18 +101,7 @@ func runOperator(t testing.TB, wrap func(client.Client) client.Client) (*reconci
 // waitForStatus polls the NacosCluster until check accepts it.
 func waitForStatus(t testing.TB, key types.NamespacedName, check func(*nacosv1alpha1.NacosCluster) error) *nacosv1alpha1.NacosCluster {
 	t.Helper()
-	nc := &nacosv1alpha1.NacosCluster{}
-	err := harness.Eventually(context.Background(), 20*time.Second, func(ctx context.Context) (bool, error) {
-		if err := env.Client.Get(ctx, key, nc); err != nil {
-			return false, err
-		}
-		err := check(nc)
-		return err == nil, err
-	})
-	if err != nil {
-		t.Fatalf("NacosCluster %s: %v", key, err)
-	}
-	return nc
+	return waitForStatusWithin(t, key, 20*time.Second, check)
 }
 
 func reconciledAt(generation int64, status metav1.ConditionStatus, reason string) func(*nacosv1alpha1.NacosCluster) error {
