@@ -39,6 +39,7 @@ type options struct {
 	writerImage             string
 	probePeriod             time.Duration
 	nacosTimeout            time.Duration
+	distroWindow            time.Duration
 	zap                     zap.Options
 }
 
@@ -62,6 +63,8 @@ func parseFlags(args []string) (options, error) {
 		"Image of the cluster.conf writer sidecar in member pods (the operator's own image; env OPERATOR_IMAGE).")
 	fs.DurationVar(&o.probePeriod, "probe-period", 10*time.Second, "How often a healthy cluster's members are re-probed.")
 	fs.DurationVar(&o.nacosTimeout, "nacos-timeout", 3*time.Second, "Timeout of each call to a member's Nacos API.")
+	fs.DurationVar(&o.distroWindow, "distro-init-window", 2*time.Minute,
+		"How long a member may load Distro data before diagnosis reports a fault instead of progress.")
 	o.zap.Development = false
 	o.zap.BindFlags(fs)
 	if err := fs.Parse(args); err != nil {
@@ -147,13 +150,14 @@ func run(o options) error {
 	}
 
 	reconciler := &controllers.NacosClusterReconciler{
-		Client:      mgr.GetClient(),
-		Scheme:      mgr.GetScheme(),
-		Recorder:    mgr.GetEventRecorder("nacos-operator"),
-		Clock:       clock.RealClock{},
-		Clients:     nacos.NewPool(nacos.Options{Timeout: o.nacosTimeout}),
-		WriterImage: o.writerImage,
-		ProbePeriod: o.probePeriod,
+		Client:           mgr.GetClient(),
+		Scheme:           mgr.GetScheme(),
+		Recorder:         mgr.GetEventRecorder("nacos-operator"),
+		Clock:            clock.RealClock{},
+		Clients:          nacos.NewPool(nacos.Options{Timeout: o.nacosTimeout}),
+		WriterImage:      o.writerImage,
+		ProbePeriod:      o.probePeriod,
+		DistroInitWindow: o.distroWindow,
 	}
 	if err := reconciler.SetupWithManager(mgr, o.maxConcurrentReconciles); err != nil {
 		return fmt.Errorf("set up NacosCluster controller: %w", err)

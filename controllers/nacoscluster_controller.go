@@ -40,6 +40,9 @@ type NacosClusterReconciler struct {
 	WriterImage string
 	// ProbePeriod is how often a healthy cluster is re-probed (default 10s).
 	ProbePeriod time.Duration
+	// DistroInitWindow is how long a member may load Distro before diagnosis calls it a
+	// fault rather than progress (default 2m; Distro retries every 30s).
+	DistroInitWindow time.Duration
 }
 
 // +kubebuilder:rbac:groups=nacos.io,resources=nacosclusters,verbs=get;list;watch;update;patch

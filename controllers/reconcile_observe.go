@@ -22,6 +22,7 @@ type world struct {
 	current int32               // StatefulSet replicas now
 	inConf  int32               // members in the cluster.conf the operator rendered last
 	obs     observe.Observation // members 0..n-1, n the largest of current, inConf and spec
+	net     network
 }
 
 // observe reads the StatefulSet, the ConfigMap and the pods, and probes the members.
@@ -63,6 +64,7 @@ func (r *NacosClusterReconciler) observe(ctx context.Context, nc *nacosv1alpha1.
 		targets = append(targets, observe.Target{Name: name, Address: addr, Pod: byName[name]})
 	}
 	w.obs = observe.Observe(ctx, r.Clients, auth, r.Clock.Now(), targets)
+	w.net = r.observeNetwork(ctx, nc)
 	return w, nil
 }
 

@@ -91,10 +91,11 @@ func (r *NacosClusterReconciler) report(nc *nacosv1alpha1.NacosCluster, s *nacos
 		s.UpdatedReplicas, s.CurrentRevision, s.UpdateRevision = w.sts.Status.UpdatedReplicas, w.sts.Status.CurrentRevision, w.sts.Status.UpdateRevision
 	}
 	for _, c := range rep.Conditions {
-		if c.Type == nacosv1alpha1.ConditionDistroInitialized && c.Status == metav1.ConditionFalse {
-			r.warnOnChange(nc, c.Type, c.Reason, c.Message)
-		}
 		r.setCondition(nc, s, c.Type, c.Status, c.Reason, c.Message)
+	}
+	r.diagnose(nc, s, obs, w.net)
+	if c := findCondition(s, nacosv1alpha1.ConditionDistroInitialized); c != nil && c.Status == metav1.ConditionFalse {
+		r.warnOnChange(nc, c.Type, c.Reason, c.Message)
 	}
 	switch {
 	case rep.Ready && !prevReady:

@@ -157,6 +157,11 @@ type MemberStatus struct {
 	// Message explains the member's state in Nacos's own words when it is not healthy.
 	// +optional
 	Message string `json:"message,omitempty"`
+
+	// Diagnosis lists the likely causes when the member is not ready, most likely first.
+	// +listType=atomic
+	// +optional
+	Diagnosis []Finding `json:"diagnosis,omitempty"`
 }
 
 // LastRestart is the operator's record of its last restart of a member.

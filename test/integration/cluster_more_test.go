@@ -64,7 +64,7 @@ func TestDistroStuckMemberIsNamedInNacosWords(t *testing.T) {
 	want := "nacos-1: Distro snapshot load failed, please see logs `protocol-distro.log` or `naming-distro.log` to see details."
 	nc := waitForStatusWithin(t, key, 30*time.Second, func(nc *nacosv1alpha1.NacosCluster) error {
 		c := condition(nc, nacosv1alpha1.ConditionDistroInitialized)
-		if c.Status != metav1.ConditionFalse || c.Reason != nacosv1alpha1.ReasonDistroNotInitialized || c.Message != want {
+		if c.Status != metav1.ConditionFalse || c.Reason != nacosv1alpha1.ReasonDistroNotInitialized || !strings.HasPrefix(c.Message, want+" Likely cause: ") {
 			return fmt.Errorf("DistroInitialized %+v", c)
 		}
 		return nil

@@ -1,0 +1,42 @@
+package v1alpha1
+
+// Finding is one likely cause of a member not being ready, with a stable code and the next
+// step in one sentence. docs/diagnosis.md lists every code with its remedy.
+type Finding struct {
+	// Code is a stable, machine-readable cause (e.g. PeersUnreachable).
+	Code string `json:"code"`
+	// Message explains the cause and the next step.
+	Message string `json:"message"`
+}
+
+// Diagnosis codes, most specific first. The order of findings in status is their likelihood.
+const (
+	// DiagStillInitializing means Distro is loading within the expected window: progress, not a fault.
+	DiagStillInitializing = "StillInitializing"
+	// DiagColdStart means every member is down at once: members initialize from each other.
+	DiagColdStart = "ColdStart"
+	// DiagLoneMember means the member lists only itself: Nacos waits for a server list forever.
+	DiagLoneMember = "LoneMember"
+	// DiagMissingPeers means the member's own list lacks desired peers.
+	DiagMissingPeers = "MissingPeers"
+	// DiagExtraPeers means the member's own list has members that are not desired.
+	DiagExtraPeers = "ExtraPeers"
+	// DiagPhantomSelf means the member lists itself under another name than its FQDN.
+	DiagPhantomSelf = "PhantomSelf"
+	// DiagPeersUnreachable means the member sees peers SUSPICIOUS/DOWN that the operator reaches.
+	DiagPeersUnreachable = "PeersUnreachable"
+	// DiagNetworkPolicyBlocks means a NetworkPolicy selecting the members does not allow a peer port.
+	DiagNetworkPolicyBlocks = "NetworkPolicyBlocksPeers"
+	// DiagPeerDNS means not-ready peers cannot be resolved (headless Service or EndpointSlices).
+	DiagPeerDNS = "PeerDNS"
+	// DiagNoRaftLeader means a Raft group has no leader (quoted from Nacos).
+	DiagNoRaftLeader = "NoRaftLeader"
+	// DiagStaleRaftPeers means a Raft group lists peers that are not desired members.
+	DiagStaleRaftPeers = "StaleRaftPeers"
+	// DiagCrashLooping means the member's container keeps restarting.
+	DiagCrashLooping = "CrashLooping"
+	// DiagOOMKilled means the member's container was killed for memory.
+	DiagOOMKilled = "OOMKilled"
+	// DiagUnreachable means the operator cannot reach the member's Nacos API.
+	DiagUnreachable = "Unreachable"
+)

@@ -1,0 +1,165 @@
+package controllers
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
+	"github.com/nacos-operator/nacos-operator/internal/diagnosis"
+	"github.com/nacos-operator/nacos-operator/internal/observe"
+	"github.com/nacos-operator/nacos-operator/internal/resource"
+)
+
+// network is what diagnosis needs to know about how members find and reach each other.
+type network struct {
+	publishNotReady bool
+	endpoints       map[string]bool // pod names in the headless Service's EndpointSlices; nil: none seen
+	policies        []diagnosis.Policy
+}
+
+// observeNetwork reads the headless Service, its EndpointSlices and the NetworkPolicies that
+// select the member pods. Failures leave a fact unknown rather than fail the reconcile.
+func (r *NacosClusterReconciler) observeNetwork(ctx context.Context, nc *nacosv1alpha1.NacosCluster) network {
+	n := network{publishNotReady: true}
+	svc := &corev1.Service{}
+	if err := r.Get(ctx, client.ObjectKey{Namespace: nc.Namespace, Name: resource.NamesFor(nc).HeadlessService}, svc); err == nil {
+		n.publishNotReady = svc.Spec.PublishNotReadyAddresses
+	}
+	slices := &discoveryv1.EndpointSliceList{}
+	if err := r.List(ctx, slices, client.InNamespace(nc.Namespace), client.MatchingLabels{discoveryv1.LabelServiceName: resource.NamesFor(nc).HeadlessService}); err == nil && len(slices.Items) > 0 {
+		n.endpoints = map[string]bool{}
+		for _, s := range slices.Items {
+			for _, e := range s.Endpoints {
+				if e.Hostname != nil {
+					n.endpoints[*e.Hostname] = true
+				} else if e.TargetRef != nil {
+					n.endpoints[e.TargetRef.Name] = true
+				}
+			}
+		}
+	}
+	policies := &networkingv1.NetworkPolicyList{}
+	if err := r.List(ctx, policies, client.InNamespace(nc.Namespace)); err == nil {
+		for _, p := range policies.Items {
+			if pol, ok := ingressPolicy(p, resource.SelectorLabels(nc)); ok {
+				n.policies = append(n.policies, pol)
+			}
+		}
+	}
+	return n
+}
+
+// ingressPolicy reduces a NetworkPolicy that selects the member pods and restricts ingress
+// to the ports it admits (nil: all).
+func ingressPolicy(p networkingv1.NetworkPolicy, podLabels map[string]string) (diagnosis.Policy, bool) {
+	sel, err := metav1.LabelSelectorAsSelector(&p.Spec.PodSelector)
+	if err != nil || !sel.Matches(labels.Set(podLabels)) {
+		return diagnosis.Policy{}, false
+	}
+	restrictsIngress := len(p.Spec.PolicyTypes) == 0
+	for _, t := range p.Spec.PolicyTypes {
+		restrictsIngress = restrictsIngress || t == networkingv1.PolicyTypeIngress
+	}
+	if !restrictsIngress {
+		return diagnosis.Policy{}, false
+	}
+	pol := diagnosis.Policy{Name: p.Name, Ports: []int32{}}
+	for _, rule := range p.Spec.Ingress {
+		if len(rule.Ports) == 0 {
+			return diagnosis.Policy{Name: p.Name}, true // a rule with no ports admits every port
+		}
+		for _, port := range rule.Ports {
+			if port.Port != nil {
+				pol.Ports = append(pol.Ports, port.Port.IntVal)
+			}
+		}
+	}
+	return pol, true
+}
+
+// diagnose runs the checklist over the reported members and attaches the findings.
+func (r *NacosClusterReconciler) diagnose(nc *nacosv1alpha1.NacosCluster, s *nacosv1alpha1.NacosClusterStatus, obs observe.Observation, net network) {
+	in := diagnosis.Input{Now: r.Clock.Now(), Standalone: nc.Spec.Mode == nacosv1alpha1.ModeStandalone, Window: r.distroWindow(),
+		PublishNotReady: net.publishNotReady, Endpoints: net.endpoints, Policies: net.policies}
+	for _, m := range obs.Members {
+		in.Desired = append(in.Desired, m.Address)
+		in.Members = append(in.Members, diagnosisMember(m))
+	}
+	found := diagnosis.Diagnose(in)
+	previous := map[string]bool{}
+	for _, m := range nc.Status.Members {
+		for _, f := range m.Diagnosis {
+			previous[m.Name+"/"+f.Code] = true
+		}
+	}
+	var summary []string
+	for i := range s.Members {
+		s.Members[i].Diagnosis = found[s.Members[i].Name]
+		for j, f := range s.Members[i].Diagnosis {
+			if j == 0 {
+				summary = append(summary, f.Message)
+			}
+			if !previous[s.Members[i].Name+"/"+f.Code] && f.Code != nacosv1alpha1.DiagStillInitializing {
+				r.Recorder.Eventf(nc, nil, corev1.EventTypeWarning, f.Code, "Diagnose", "%s", f.Message)
+			}
+		}
+	}
+	if c := findCondition(s, nacosv1alpha1.ConditionDistroInitialized); c != nil && c.Status == metav1.ConditionFalse && len(summary) > 0 {
+		r.setCondition(nc, s, c.Type, c.Status, c.Reason, c.Message+" Likely cause: "+strings.Join(summary, "; "))
+	}
+}
+
+func diagnosisMember(m observe.Member) diagnosis.Member {
+	d := diagnosis.Member{Name: m.Name, Address: m.Address, PodIP: m.PodIP, Exists: m.Pod != nil, Reachable: m.Probed && m.Err == nil,
+		Ready: m.Readiness.Ready && m.KubeReady, NamingUP: m.Naming.Status == "UP", NamingMessage: m.Naming.Message, View: m.View}
+	if m.Err != nil {
+		d.Err = m.Err.Error()
+	}
+	if m.Pod == nil {
+		return d
+	}
+	if m.Pod.Status.StartTime != nil {
+		d.StartedAt = m.Pod.Status.StartTime.Time
+	}
+	for _, c := range m.Pod.Status.ContainerStatuses {
+		if c.Name != resource.ContainerNacos {
+			continue
+		}
+		d.RestartCount = c.RestartCount
+		if c.State.Running != nil {
+			d.StartedAt = c.State.Running.StartedAt.Time
+		}
+		if c.State.Waiting != nil && c.State.Waiting.Reason == "CrashLoopBackOff" {
+			d.CrashLoop = true
+		}
+		if t := c.LastTerminationState.Terminated; t != nil {
+			d.LastTermination = t.Reason
+		}
+	}
+	return d
+}
+
+func findCondition(s *nacosv1alpha1.NacosClusterStatus, t string) *metav1.Condition {
+	for i := range s.Conditions {
+		if s.Conditions[i].Type == t {
+			return &s.Conditions[i]
+		}
+	}
+	return nil
+}
+
+// distroWindow is how long Distro initialization may take before diagnosis calls it a fault.
+func (r *NacosClusterReconciler) distroWindow() time.Duration {
+	if r.DistroInitWindow > 0 {
+		return r.DistroInitWindow
+	}
+	return 2 * time.Minute
+}

@@ -1,0 +1,164 @@
+package diagnosis
+
+import (
+	"fmt"
+	"net"
+	"slices"
+	"strings"
+	"time"
+
+	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
+	"github.com/nacos-operator/nacos-operator/internal/resource"
+)
+
+// membership compares the member's own list with the desired set.
+func membership(in Input, m Member, _ bool) []nacosv1alpha1.Finding {
+	if in.Standalone || len(m.View) <= 1 {
+		return nil
+	}
+	var f []nacosv1alpha1.Finding
+	listed := map[string]bool{}
+	var phantom, extra []string
+	for _, v := range m.View {
+		listed[v.Address] = true
+		switch {
+		case slices.Contains(in.Desired, v.Address):
+		case isSelfInAnotherForm(v.Address, m):
+			phantom = append(phantom, v.Address)
+		default:
+			extra = append(extra, v.Address)
+		}
+	}
+	var missing []string
+	for _, a := range in.Desired {
+		if !listed[a] {
+			missing = append(missing, podName(a))
+		}
+	}
+	if len(phantom) > 0 {
+		f = append(f, finding(nacosv1alpha1.DiagPhantomSelf, "%s lists itself as %s besides %s: Nacos matches self by exact string, so cluster.conf must use the pod FQDN and PREFER_HOST_MODE=hostname", m.Name, strings.Join(phantom, ", "), m.Address)...)
+	}
+	if len(missing) > 0 {
+		f = append(f, finding(nacosv1alpha1.DiagMissingPeers, "%s does not list %s: its cluster.conf is stale (never reloaded); check the cluster-conf-writer container", m.Name, strings.Join(missing, ", "))...)
+	}
+	if len(extra) > 0 {
+		f = append(f, finding(nacosv1alpha1.DiagExtraPeers, "%s lists %s, which are not members: a removed member or a stale cluster.conf; the operator rewrites it", m.Name, strings.Join(extra, ", "))...)
+	}
+	return f
+}
+
+func isSelfInAnotherForm(address string, m Member) bool {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return false
+	}
+	return host == m.PodIP || host == m.Name || strings.HasPrefix(host, m.Name+".") && address != m.Address
+}
+
+// peersUnreachable: the member sees peers SUSPICIOUS or DOWN that the operator reaches.
+func peersUnreachable(in Input, m Member, _ bool) []nacosv1alpha1.Finding {
+	reachable := map[string]bool{}
+	for _, o := range in.Members {
+		reachable[o.Address] = o.Reachable
+	}
+	var seen []string
+	for _, v := range m.View {
+		if v.Address != m.Address && v.State != "UP" && reachable[v.Address] {
+			seen = append(seen, fmt.Sprintf("%s %s (failAccessCnt %d)", podName(v.Address), v.State, v.FailAccessCnt))
+		}
+	}
+	if len(seen) == 0 {
+		return nil
+	}
+	return finding(nacosv1alpha1.DiagPeersUnreachable, "%s sees %s while the operator reaches them: the members cannot reach each other on 9849 and 7848; check NetworkPolicies and firewalls between pods", m.Name, strings.Join(seen, ", "))
+}
+
+// networkPolicies names every policy selecting the members that does not admit a peer port.
+func networkPolicies(in Input, _ Member, _ bool) []nacosv1alpha1.Finding {
+	var f []nacosv1alpha1.Finding
+	for _, p := range in.Policies {
+		for _, port := range peerPorts {
+			if p.Ports != nil && !slices.Contains(p.Ports, port.port) {
+				f = append(f, finding(nacosv1alpha1.DiagNetworkPolicyBlocks, "NetworkPolicy %s selects the Nacos pods and does not allow port %s between members: add it to the policy's ingress", p.Name, port.name)...)
+			}
+		}
+	}
+	return f
+}
+
+// peerDNS: not-ready peers must resolve, or a restarted member cannot find anyone.
+func peerDNS(in Input, m Member, _ bool) []nacosv1alpha1.Finding {
+	if in.Standalone {
+		return nil
+	}
+	if !in.PublishNotReady {
+		return finding(nacosv1alpha1.DiagPeerDNS, "the headless Service does not publish not-ready addresses, so peers that are not ready yet cannot be resolved: set publishNotReadyAddresses: true (the operator does)")
+	}
+	if in.Endpoints == nil {
+		return nil
+	}
+	var lacking []string
+	for _, a := range in.Desired {
+		if name := podName(a); !in.Endpoints[name] && name != m.Name {
+			lacking = append(lacking, name)
+		}
+	}
+	if len(lacking) == 0 {
+		return nil
+	}
+	return finding(nacosv1alpha1.DiagPeerDNS, "the headless Service's EndpointSlices lack %s, so %s cannot resolve them: check the pods exist and the EndpointSlice controller runs", strings.Join(lacking, ", "), m.Name)
+}
+
+// raft reports groups without a leader and peers that are not desired members.
+func raft(in Input, m Member, _ bool) []nacosv1alpha1.Finding {
+	if in.Standalone {
+		return nil
+	}
+	var f []nacosv1alpha1.Finding
+	if strings.HasPrefix(m.NamingMessage, "No leader for raft") {
+		f = append(f, finding(nacosv1alpha1.DiagNoRaftLeader, "%s: %s", m.Name, m.NamingMessage)...)
+	}
+	want := map[string]bool{}
+	for _, a := range in.Desired {
+		want[resource.RaftAddress(a)] = true
+	}
+	for _, v := range m.View {
+		if v.Address != m.Address {
+			continue
+		}
+		for _, g := range sortedGroups(v) {
+			var stale []string
+			for _, p := range v.Raft[g].Members {
+				if !want[p] {
+					stale = append(stale, p)
+				}
+			}
+			if len(stale) > 0 {
+				f = append(f, finding(nacosv1alpha1.DiagStaleRaftPeers, "Raft group %s on %s still lists %s (a member that moved or left): remove them with the raft ops API (command removePeers) on the leader",
+					g, m.Name, strings.Join(stale, ", "))...)
+			}
+		}
+	}
+	return f
+}
+
+// initializing: no fault found; within the window Distro is still loading, past it the cause
+// is not visible from outside.
+func initializing(in Input, m Member) []nacosv1alpha1.Finding {
+	age := in.Now.Sub(m.StartedAt).Round(time.Second)
+	if m.StartedAt.IsZero() || age <= in.Window {
+		return finding(nacosv1alpha1.DiagStillInitializing, "%s started %s ago and is loading Distro data from its peers (Nacos retries every 30 s): wait", m.Name, age)
+	}
+	return finding(nacosv1alpha1.DiagStillInitializing, "%s has not initialized Distro %s after its start, with no visible cause: read logs/protocol-distro.log and naming-distro.log in its pod", m.Name, age)
+}
+
+func podName(address string) string {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		host = address
+	}
+	if i := strings.Index(host, "."); i > 0 && strings.Contains(host, ".svc.") {
+		return host[:i]
+	}
+	return host
+}

@@ -1,0 +1,132 @@
+// Package diagnosis runs, continuously, the checklist an expert runs by hand when a Nacos
+// member says "Distro snapshot load failed" or "naming not in readiness": is the pod
+// crash-looping or out of memory, is every member down at once, does the member's own list
+// match the desired peers (missing, extra, a phantom self), can the members reach each other
+// (peers SUSPICIOUS/DOWN that the operator reaches, NetworkPolicies without 9849/7848), can
+// not-ready peers be resolved, does Raft have a leader and the right peers, or is Distro simply
+// still loading. It is pure: observed facts in, findings ranked by likelihood out.
+// docs/diagnosis.md gives every code with its remedy.
+package diagnosis
+
+import (
+	"fmt"
+	"time"
+
+	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
+	"github.com/nacos-operator/nacos-operator/internal/nacos"
+)
+
+// Member is what diagnosis knows of one member.
+type Member struct {
+	Name, Address, PodIP string
+	Exists, Reachable    bool
+	Err                  string
+	Ready, NamingUP      bool
+	NamingMessage        string
+	StartedAt            time.Time // the Nacos container's start
+	RestartCount         int32
+	CrashLoop            bool
+	LastTermination      string // reason of the last container termination, e.g. OOMKilled
+	View                 []nacos.Member
+}
+
+// Policy is a NetworkPolicy that selects the member pods, reduced to what matters here.
+type Policy struct {
+	Name string
+	// Ports the policy admits for ingress; nil means every port, empty means none.
+	Ports []int32
+}
+
+// Input is one pass's facts.
+type Input struct {
+	Now        time.Time
+	Standalone bool
+	// Window is how long Distro initialization may take before it is a fault (Nacos retries
+	// every 30 s by default, so a restart often needs one retry).
+	Window  time.Duration
+	Members []Member
+	Desired []string
+	// PublishNotReady is the headless Service's publishNotReadyAddresses.
+	PublishNotReady bool
+	// Endpoints are the pod names the headless Service's EndpointSlices list (nil: unknown).
+	Endpoints map[string]bool
+	Policies  []Policy
+}
+
+// Peer ports that members must reach on each other.
+var peerPorts = []struct {
+	port int32
+	name string
+}{{9849, "9849 (cluster gRPC: member reports and Distro)"}, {7848, "7848 (JRaft)"}}
+
+// Diagnose returns, for every member that is not healthy, its likely causes, most likely first.
+func Diagnose(in Input) map[string][]nacosv1alpha1.Finding {
+	out := map[string][]nacosv1alpha1.Finding{}
+	allDown := len(in.Members) > 1
+	for _, m := range in.Members {
+		if m.NamingUP {
+			allDown = false
+		}
+	}
+	for _, m := range in.Members {
+		if !m.Exists || (m.Reachable && m.Ready && m.NamingUP) {
+			continue
+		}
+		var f []nacosv1alpha1.Finding
+		for _, check := range checks {
+			f = append(f, check(in, m, allDown)...)
+		}
+		if len(f) == 0 {
+			f = initializing(in, m)
+		}
+		out[m.Name] = f
+	}
+	return out
+}
+
+type check func(in Input, m Member, allDown bool) []nacosv1alpha1.Finding
+
+// checks run in order of likelihood; each returns zero or more findings.
+var checks = []check{crashing, unreachable, coldStart, loneMember, membership, peersUnreachable, networkPolicies, peerDNS, raft}
+
+func finding(code, format string, args ...any) []nacosv1alpha1.Finding {
+	return []nacosv1alpha1.Finding{{Code: code, Message: fmt.Sprintf(format, args...)}}
+}
+
+func crashing(_ Input, m Member, _ bool) []nacosv1alpha1.Finding {
+	switch {
+	case m.LastTermination == "OOMKilled":
+		return finding(nacosv1alpha1.DiagOOMKilled, "%s was OOMKilled (%d restarts): raise pod.resources.limits.memory or lower config.jvm.heap", m.Name, m.RestartCount)
+	case m.CrashLoop || m.RestartCount >= 3:
+		return finding(nacosv1alpha1.DiagCrashLooping, "%s keeps restarting (%d restarts, last: %s): read its logs (kubectl logs --previous)", m.Name, m.RestartCount, orUnknown(m.LastTermination))
+	}
+	return nil
+}
+
+func unreachable(_ Input, m Member, _ bool) []nacosv1alpha1.Finding {
+	if m.Reachable || m.PodIP == "" {
+		return nil
+	}
+	return finding(nacosv1alpha1.DiagUnreachable, "the operator cannot reach %s's Nacos API (%s): check the pod is running and port 8848 is open to the operator", m.Name, m.Err)
+}
+
+func coldStart(_ Input, m Member, allDown bool) []nacosv1alpha1.Finding {
+	if !allDown {
+		return nil
+	}
+	return finding(nacosv1alpha1.DiagColdStart, "every member is initializing at once: members load Distro data from each other, so wait until all are running; it completes within a retry (30 s by default)")
+}
+
+func loneMember(in Input, m Member, _ bool) []nacosv1alpha1.Finding {
+	if in.Standalone || len(m.View) != 1 || m.View[0].Address != m.Address {
+		return nil
+	}
+	return finding(nacosv1alpha1.DiagLoneMember, "%s lists only itself, so Nacos waits for a server list forever: its cluster.conf was not delivered (check the cluster-conf-writer container)", m.Name)
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}

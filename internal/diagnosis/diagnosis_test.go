@@ -1,0 +1,128 @@
+package diagnosis
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
+	"github.com/nacos-operator/nacos-operator/internal/nacos"
+	"github.com/nacos-operator/nacos-operator/internal/resource"
+)
+
+var t0 = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+
+func addr(i int) string { return fmt.Sprintf("n-%d.h.ns.svc.cluster.local:8848", i) }
+
+// cluster: three members, all healthy and agreeing, started an hour ago.
+func cluster() Input {
+	in := Input{Now: t0, Window: 2 * time.Minute, PublishNotReady: true, Endpoints: map[string]bool{"n-0": true, "n-1": true, "n-2": true}}
+	var peers []string
+	for i := 0; i < 3; i++ {
+		in.Desired = append(in.Desired, addr(i))
+		peers = append(peers, resource.RaftAddress(addr(i)))
+	}
+	var view []nacos.Member
+	for i := 0; i < 3; i++ {
+		view = append(view, nacos.Member{Address: addr(i), State: nacos.MemberUp,
+			Raft: map[string]nacos.RaftGroup{"naming_persistent_service_v2": {Leader: peers[0], Members: peers}}})
+	}
+	for i := 0; i < 3; i++ {
+		in.Members = append(in.Members, Member{Name: fmt.Sprintf("n-%d", i), Address: addr(i), PodIP: fmt.Sprintf("10.0.0.%d", i+1),
+			Exists: true, Reachable: true, Ready: true, NamingUP: true, StartedAt: t0.Add(-time.Hour), View: view})
+	}
+	return in
+}
+
+// sick marks member i as not initialized.
+func sick(in *Input, i int) {
+	in.Members[i].Ready, in.Members[i].NamingUP = false, false
+	in.Members[i].NamingMessage = "Distro snapshot load failed, please see logs `protocol-distro.log` or `naming-distro.log` to see details."
+}
+
+func view(in *Input, i int, mutate func([]nacos.Member) []nacos.Member) {
+	in.Members[i].View = mutate(append([]nacos.Member(nil), in.Members[i].View...))
+}
+
+func TestDiagnose(t *testing.T) {
+	cases := []struct {
+		name  string
+		setup func(in *Input)
+		codes []string // expected codes of n-1, in order
+		text  string   // substring of the first finding
+	}{
+		{"healthy members get no diagnosis", func(in *Input) {}, nil, ""},
+		{"recent restart: still initializing", func(in *Input) { sick(in, 1); in.Members[1].StartedAt = t0.Add(-40 * time.Second) },
+			[]string{nacosv1alpha1.DiagStillInitializing}, "started 40s ago and is loading Distro data"},
+		{"past the window without visible cause", func(in *Input) { sick(in, 1) }, []string{nacosv1alpha1.DiagStillInitializing}, "read logs/protocol-distro.log"},
+		{"cold start", func(in *Input) { sick(in, 0); sick(in, 1); sick(in, 2) }, []string{nacosv1alpha1.DiagColdStart}, "every member is initializing at once"},
+		{"lone member", func(in *Input) {
+			sick(in, 1)
+			view(in, 1, func(v []nacos.Member) []nacos.Member { return v[1:2] })
+		}, []string{nacosv1alpha1.DiagLoneMember}, "lists only itself"},
+		{"missing peer", func(in *Input) {
+			sick(in, 1)
+			view(in, 1, func(v []nacos.Member) []nacos.Member { return v[:2] })
+		}, []string{nacosv1alpha1.DiagMissingPeers}, "n-1 does not list n-2"},
+		{"phantom self by IP", func(in *Input) {
+			sick(in, 1)
+			view(in, 1, func(v []nacos.Member) []nacos.Member { return append(v, nacos.Member{Address: "10.0.0.2:8848", State: nacos.MemberUp}) })
+		}, []string{nacosv1alpha1.DiagPhantomSelf}, "lists itself as 10.0.0.2:8848"},
+		{"extra member", func(in *Input) {
+			sick(in, 1)
+			view(in, 1, func(v []nacos.Member) []nacos.Member { return append(v, nacos.Member{Address: addr(7), State: nacos.MemberUp}) })
+		}, []string{nacosv1alpha1.DiagExtraPeers}, addr(7)},
+		{"peers unreachable from the member, reachable from the operator", func(in *Input) {
+			sick(in, 1)
+			view(in, 1, func(v []nacos.Member) []nacos.Member {
+				v[0].State, v[0].FailAccessCnt, v[2].State, v[2].FailAccessCnt = nacos.MemberDown, 5, nacos.MemberSuspicious, 2
+				return v
+			})
+			in.Policies = []Policy{{Name: "deny-all-but-http", Ports: []int32{8848}}}
+		}, []string{nacosv1alpha1.DiagPeersUnreachable, nacosv1alpha1.DiagNetworkPolicyBlocks, nacosv1alpha1.DiagNetworkPolicyBlocks}, "n-0 DOWN (failAccessCnt 5), n-2 SUSPICIOUS (failAccessCnt 2)"},
+		{"a policy admitting all ports is fine", func(in *Input) { sick(in, 1); in.Policies = []Policy{{Name: "open"}} }, []string{nacosv1alpha1.DiagStillInitializing}, ""},
+		{"headless Service without publishNotReadyAddresses", func(in *Input) { sick(in, 1); in.PublishNotReady = false }, []string{nacosv1alpha1.DiagPeerDNS}, "publishNotReadyAddresses"},
+		{"EndpointSlice lacks a member", func(in *Input) { sick(in, 1); delete(in.Endpoints, "n-2") }, []string{nacosv1alpha1.DiagPeerDNS}, "lack n-2"},
+		{"no raft leader, in Nacos's words", func(in *Input) {
+			in.Members[1].Ready, in.Members[1].NamingUP = false, false
+			in.Members[1].NamingMessage = "No leader for raft, please see logs `alipay-jraft.log` or `naming-raft.log` to see details."
+		}, []string{nacosv1alpha1.DiagNoRaftLeader}, "n-1: No leader for raft"},
+		{"stale raft peer", func(in *Input) {
+			sick(in, 1)
+			view(in, 1, func(v []nacos.Member) []nacos.Member {
+				rg := v[1].Raft["naming_persistent_service_v2"]
+				rg.Members = append(append([]string(nil), rg.Members...), "10.9.9.9:7848")
+				v[1].Raft = map[string]nacos.RaftGroup{"naming_persistent_service_v2": rg}
+				return v
+			})
+		}, []string{nacosv1alpha1.DiagStaleRaftPeers}, "still lists 10.9.9.9:7848"},
+		{"OOMKilled ranks first", func(in *Input) {
+			sick(in, 1)
+			in.Members[1].LastTermination, in.Members[1].RestartCount = "OOMKilled", 4
+		}, []string{nacosv1alpha1.DiagOOMKilled}, "raise pod.resources.limits.memory"},
+		{"crash looping", func(in *Input) { sick(in, 1); in.Members[1].CrashLoop, in.Members[1].RestartCount = true, 6 }, []string{nacosv1alpha1.DiagCrashLooping}, "6 restarts"},
+		{"unreachable from the operator", func(in *Input) { sick(in, 1); in.Members[1].Reachable, in.Members[1].Err = false, "readiness: Timeout" },
+			[]string{nacosv1alpha1.DiagUnreachable}, "cannot reach n-1's Nacos API (readiness: Timeout)"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			in := cluster()
+			tc.setup(&in)
+			got := Diagnose(in)
+			var codes []string
+			for _, f := range got["n-1"] {
+				codes = append(codes, f.Code)
+			}
+			if strings.Join(codes, ",") != strings.Join(tc.codes, ",") {
+				t.Fatalf("codes %v, want %v (findings %+v)", codes, tc.codes, got["n-1"])
+			}
+			if tc.text != "" && !strings.Contains(got["n-1"][0].Message, tc.text) {
+				t.Fatalf("first finding %q lacks %q", got["n-1"][0].Message, tc.text)
+			}
+			if _, ok := got["n-0"]; ok && tc.name != "cold start" {
+				t.Fatalf("a healthy member got a diagnosis: %+v", got["n-0"])
+			}
+		})
+	}
+}
