@@ -67,11 +67,15 @@ func TestDiagnose(t *testing.T) {
 		}, []string{nacosv1alpha1.DiagMissingPeers}, "n-1 does not list n-2"},
 		{"phantom self by IP", func(in *Input) {
 			sick(in, 1)
-			view(in, 1, func(v []nacos.Member) []nacos.Member { return append(v, nacos.Member{Address: "10.0.0.2:8848", State: nacos.MemberUp}) })
+			view(in, 1, func(v []nacos.Member) []nacos.Member {
+				return append(v, nacos.Member{Address: "10.0.0.2:8848", State: nacos.MemberUp})
+			})
 		}, []string{nacosv1alpha1.DiagPhantomSelf}, "lists itself as 10.0.0.2:8848"},
 		{"extra member", func(in *Input) {
 			sick(in, 1)
-			view(in, 1, func(v []nacos.Member) []nacos.Member { return append(v, nacos.Member{Address: addr(7), State: nacos.MemberUp}) })
+			view(in, 1, func(v []nacos.Member) []nacos.Member {
+				return append(v, nacos.Member{Address: addr(7), State: nacos.MemberUp})
+			})
 		}, []string{nacosv1alpha1.DiagExtraPeers}, addr(7)},
 		{"peers unreachable from the member, reachable from the operator", func(in *Input) {
 			sick(in, 1)
