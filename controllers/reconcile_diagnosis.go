@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	apiresource "k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -34,16 +35,20 @@ func (r *NacosClusterReconciler) observeNetwork(ctx context.Context, nc *nacosv1
 		n.publishNotReady = svc.Spec.PublishNotReadyAddresses
 	}
 	slices := &discoveryv1.EndpointSliceList{}
-	if err := r.List(ctx, slices, client.InNamespace(nc.Namespace), client.MatchingLabels{discoveryv1.LabelServiceName: resource.NamesFor(nc).HeadlessService}); err == nil && len(slices.Items) > 0 {
-		n.endpoints = map[string]bool{}
+	if err := r.List(ctx, slices, client.InNamespace(nc.Namespace), client.MatchingLabels{discoveryv1.LabelServiceName: resource.NamesFor(nc).HeadlessService}); err == nil {
+		// Only slices that list some members say something about the ones they lack.
+		found := map[string]bool{}
 		for _, s := range slices.Items {
 			for _, e := range s.Endpoints {
 				if e.Hostname != nil {
-					n.endpoints[*e.Hostname] = true
+					found[*e.Hostname] = true
 				} else if e.TargetRef != nil {
-					n.endpoints[e.TargetRef.Name] = true
+					found[e.TargetRef.Name] = true
 				}
 			}
+		}
+		if len(found) > 0 {
+			n.endpoints = found
 		}
 	}
 	policies := &networkingv1.NetworkPolicyList{}
@@ -129,22 +134,44 @@ func diagnosisMember(m observe.Member) diagnosis.Member {
 	if m.Pod.Status.StartTime != nil {
 		d.StartedAt = m.Pod.Status.StartTime.Time
 	}
+	for _, c := range m.Pod.Spec.Containers {
+		if c.Name == resource.ContainerNacos {
+			d.CPURequestMilli, d.MemoryLimit, d.Heap = c.Resources.Requests.Cpu().MilliValue(), c.Resources.Limits.Memory().Value(), heapOf(c)
+		}
+	}
 	for _, c := range m.Pod.Status.ContainerStatuses {
-		if c.Name != resource.ContainerNacos {
-			continue
-		}
-		d.RestartCount = c.RestartCount
-		if c.State.Running != nil {
-			d.StartedAt = c.State.Running.StartedAt.Time
-		}
-		if c.State.Waiting != nil && c.State.Waiting.Reason == "CrashLoopBackOff" {
-			d.CrashLoop = true
-		}
-		if t := c.LastTerminationState.Terminated; t != nil {
-			d.LastTermination = t.Reason
+		if c.Name == resource.ContainerNacos {
+			containerFacts(&d, c)
 		}
 	}
 	return d
+}
+
+// heapOf reads -Xmx from the JVM_XMX env the builder sets ("1024m").
+func heapOf(c corev1.Container) int64 {
+	for _, e := range c.Env {
+		if e.Name != "JVM_XMX" {
+			continue
+		}
+		if q, err := apiresource.ParseQuantity(strings.TrimSuffix(e.Value, "m") + "Mi"); err == nil {
+			return q.Value()
+		}
+	}
+	return 0
+}
+
+// containerFacts copies restarts, crash looping, last termination and start time.
+func containerFacts(d *diagnosis.Member, c corev1.ContainerStatus) {
+	d.RestartCount = c.RestartCount
+	if c.State.Running != nil {
+		d.StartedAt = c.State.Running.StartedAt.Time
+	}
+	if c.State.Waiting != nil && c.State.Waiting.Reason == "CrashLoopBackOff" {
+		d.CrashLoop = true
+	}
+	if t := c.LastTerminationState.Terminated; t != nil {
+		d.LastTermination = t.Reason
+	}
 }
 
 func findCondition(s *nacosv1alpha1.NacosClusterStatus, t string) *metav1.Condition {

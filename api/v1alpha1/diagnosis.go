@@ -37,6 +37,9 @@ const (
 	DiagCrashLooping = "CrashLooping"
 	// DiagOOMKilled means the member's container was killed for memory.
 	DiagOOMKilled = "OOMKilled"
+	// DiagResourceStarved means the member's resources leave it starved: no CPU request, or a
+	// JVM heap that fills the memory limit.
+	DiagResourceStarved = "ResourceStarved"
 	// DiagUnreachable means the operator cannot reach the member's Nacos API.
 	DiagUnreachable = "Unreachable"
 )

@@ -27,6 +27,8 @@ type Member struct {
 	RestartCount         int32
 	CrashLoop            bool
 	LastTermination      string // reason of the last container termination, e.g. OOMKilled
+	CPURequestMilli      int64  // the Nacos container's CPU request (0: none)
+	MemoryLimit, Heap    int64  // bytes; 0 when unset
 	View                 []nacos.Member
 }
 
@@ -79,7 +81,8 @@ func Diagnose(in Input) map[string][]nacosv1alpha1.Finding {
 		if len(f) == 0 {
 			f = initializing(in, m)
 		}
-		out[m.Name] = f
+		// Resources are a contributing cause, ranked after what is observed directly.
+		out[m.Name] = append(f, starved(in, m, allDown)...)
 	}
 	return out
 }
@@ -121,7 +124,20 @@ func loneMember(in Input, m Member, _ bool) []nacosv1alpha1.Finding {
 	if in.Standalone || len(m.View) != 1 || m.View[0].Address != m.Address {
 		return nil
 	}
-	return finding(nacosv1alpha1.DiagLoneMember, "%s lists only itself, so Nacos waits for a server list forever: its cluster.conf was not delivered (check the cluster-conf-writer container)", m.Name)
+	return finding(nacosv1alpha1.DiagLoneMember, "%s lists only itself, so Nacos waits for a server list forever: a cluster member needs its peers in cluster.conf (check the cluster-conf-writer container); a single member must run with mode: standalone", m.Name)
+}
+
+// starved: a JVM heap that fills the memory limit gets the member OOMKilled or stuck in GC;
+// no CPU request leaves it starved on a busy node, so Distro loads time out.
+func starved(_ Input, m Member, _ bool) []nacosv1alpha1.Finding {
+	switch {
+	case m.MemoryLimit > 0 && m.Heap*10 >= m.MemoryLimit*9:
+		return finding(nacosv1alpha1.DiagResourceStarved, "%s's JVM heap (%d MiB) leaves no room below its memory limit (%d MiB): lower config.jvm.heap to about 75%% of the limit",
+			m.Name, m.Heap>>20, m.MemoryLimit>>20)
+	case m.CPURequestMilli == 0:
+		return finding(nacosv1alpha1.DiagResourceStarved, "%s has no CPU request, so a busy node can starve it and Distro loads time out: set pod.resources.requests.cpu", m.Name)
+	}
+	return nil
 }
 
 func orUnknown(s string) string {

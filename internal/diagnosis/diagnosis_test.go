@@ -30,7 +30,7 @@ func cluster() Input {
 	}
 	for i := 0; i < 3; i++ {
 		in.Members = append(in.Members, Member{Name: fmt.Sprintf("n-%d", i), Address: addr(i), PodIP: fmt.Sprintf("10.0.0.%d", i+1),
-			Exists: true, Reachable: true, Ready: true, NamingUP: true, StartedAt: t0.Add(-time.Hour), View: view})
+			Exists: true, Reachable: true, Ready: true, NamingUP: true, StartedAt: t0.Add(-time.Hour), View: view, CPURequestMilli: 500})
 	}
 	return in
 }
@@ -106,6 +106,12 @@ func TestDiagnose(t *testing.T) {
 			in.Members[1].LastTermination, in.Members[1].RestartCount = "OOMKilled", 4
 		}, []string{nacosv1alpha1.DiagOOMKilled}, "raise pod.resources.limits.memory"},
 		{"crash looping", func(in *Input) { sick(in, 1); in.Members[1].CrashLoop, in.Members[1].RestartCount = true, 6 }, []string{nacosv1alpha1.DiagCrashLooping}, "6 restarts"},
+		{"heap fills the memory limit: ranked after what is observed", func(in *Input) { sick(in, 1); in.Members[1].Heap, in.Members[1].MemoryLimit = 2<<30, 2<<30 },
+			[]string{nacosv1alpha1.DiagStillInitializing, nacosv1alpha1.DiagResourceStarved}, "read logs/protocol-distro.log"},
+		{"no CPU request", func(in *Input) {
+			sick(in, 1)
+			in.Members[1].CPURequestMilli, in.Members[1].StartedAt = 0, t0.Add(-10*time.Second)
+		}, []string{nacosv1alpha1.DiagStillInitializing, nacosv1alpha1.DiagResourceStarved}, "started 10s ago"},
 		{"unreachable from the operator", func(in *Input) { sick(in, 1); in.Members[1].Reachable, in.Members[1].Err = false, "readiness: Timeout" },
 			[]string{nacosv1alpha1.DiagUnreachable}, "cannot reach n-1's Nacos API (readiness: Timeout)"},
 	}

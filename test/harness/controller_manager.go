@@ -32,7 +32,7 @@ func startControllerManager(assets, kubeconfig, dir string) (*controllerManager,
 	}
 	cmd := exec.Command(filepath.Join(assets, "kube-controller-manager"),
 		"--kubeconfig="+kubeconfig,
-		"--controllers=statefulset-controller,garbage-collector-controller,persistentvolumeclaim-protection-controller,endpointslice-controller",
+		"--controllers=statefulset-controller,garbage-collector-controller,persistentvolumeclaim-protection-controller",
 		"--leader-elect=false",
 		"--secure-port=0",
 		"--concurrent-statefulset-syncs=5",

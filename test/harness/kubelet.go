@@ -58,9 +58,18 @@ type podState struct {
 	crash     string    // why the member failed to start (reported as CrashLoopBackOff)
 }
 
+// NodeName is the node the fake kubelet registers and binds member pods to (the
+// EndpointSlice controller skips pods without a known node).
+const NodeName = "nacos-sim-node"
+
 // Start runs the kubelet until ctx ends.
 func (k *Kubelet) Start(ctx context.Context) {
 	k.pods, k.dns, k.homes = map[string]*podState{}, map[string]string{}, map[string]string{}
+	node := &corev1.Node{}
+	node.Name = NodeName
+	if err := k.Client.Create(ctx, node); err != nil {
+		k.logf(ctx, "register node: %v", err)
+	}
 	if k.Period == 0 {
 		k.Period = 50 * time.Millisecond
 	}
@@ -90,6 +99,16 @@ func (k *Kubelet) Member(namespace, name string) Running {
 		return s.member
 	}
 	return nil
+}
+
+// StopWriter stops the cluster.conf writer sidecar of a pod, so a test can leave a stale or
+// wrong file in place.
+func (k *Kubelet) StopWriter(namespace, name string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if s := k.pods[namespace+"/"+name]; s != nil && s.stopWrite != nil {
+		s.stopWrite()
+	}
 }
 
 // Resolve maps a member address to the IP it is served on (the cluster DNS).

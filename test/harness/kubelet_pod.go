@@ -16,8 +16,16 @@ import (
 	"github.com/nacos-operator/nacos-operator/internal/resource"
 )
 
-// startPod lays out the pod's volumes, starts its writer and member, and reports it Running.
+// startPod binds the pod to the node (the scheduler's job), lays out its volumes, starts its
+// writer and member, and reports it Running.
 func (k *Kubelet) startPod(ctx context.Context, key string, pod *corev1.Pod) error {
+	if pod.Spec.NodeName == "" {
+		binding := &corev1.Binding{ObjectMeta: metav1.ObjectMeta{Namespace: pod.Namespace, Name: pod.Name, UID: pod.UID},
+			Target: corev1.ObjectReference{Kind: "Node", Name: NodeName}}
+		if err := k.Client.SubResource("binding").Create(ctx, pod, binding); err != nil {
+			return fmt.Errorf("bind pod to %s: %w", NodeName, err)
+		}
+	}
 	cm, err := k.configMapData(ctx, pod)
 	if err != nil {
 		return err

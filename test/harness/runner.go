@@ -56,6 +56,7 @@ func (r SimRunner) Run(p PodRun) (Running, error) {
 		Home:       p.Home,
 		Standalone: p.Env["MODE"] == "standalone",
 		Warmup:     props["nacos.naming.data.warmup"] == "true",
+		StrictRaft: props["nacos.core.protocol.raft.strictMode"] == "true",
 		Storage:    sim.StorageMySQL,
 		Periods:    periods,
 		Resolve:    p.Resolve,

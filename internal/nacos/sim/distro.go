@@ -54,7 +54,7 @@ func (m *Member) loadDistro() {
 func (m *Member) distroCandidates() (others, candidates []string, stuck bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	others, stuck = m.othersLocked(), m.faults.DistroStuck || m.faults.Hang
+	others, stuck = m.othersLocked(), m.faults.DistroStuck || m.faults.Hang || m.faults.PeerPartition
 	if len(others) == 0 {
 		m.logf("[DISTRO-INIT] waiting server list init...")
 	}

@@ -46,11 +46,16 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch r.URL.Path {
-	case peerReportPath:
-		m.handleReport(w, r)
-		return
-	case peerSnapshotPath:
-		m.handleSnapshot(w, r)
+	case peerReportPath, peerSnapshotPath:
+		if m.Faulty().PeerPartition {
+			<-r.Context().Done() // packets dropped: the caller times out
+			return
+		}
+		if r.URL.Path == peerReportPath {
+			m.handleReport(w, r)
+		} else {
+			m.handleSnapshot(w, r)
+		}
 		return
 	}
 	f := m.Faulty()

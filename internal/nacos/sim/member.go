@@ -53,6 +53,10 @@ type Faults struct {
 	DistroStuck  bool          // Distro snapshot loads fail, so Distro never initializes
 	NoRaftLeader bool          // this member sees no leader in any Raft group
 	DBDown       bool          // external MySQL unreachable: config readiness fails
+	// PeerPartition cuts the member off from its peers (member reports and Distro, the
+	// cluster gRPC port) while its HTTP API still answers: a network policy or firewall
+	// between pods.
+	PeerPartition bool
 }
 
 // New validates the configuration of a member; it does not start it.
@@ -70,6 +74,9 @@ func New(cfg Config) (*Member, error) {
 
 // Address is the member's own address, as it appears in member lists.
 func (m *Member) Address() string { return m.cfg.Address }
+
+// Home is the member's nacos.home (conf/cluster.conf, data/).
+func (m *Member) Home() string { return m.cfg.Home }
 
 // Start reads cluster.conf, starts serving and starts the background tasks.
 func (m *Member) Start() error {

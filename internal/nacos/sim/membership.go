@@ -3,6 +3,7 @@ package sim
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -176,8 +177,16 @@ func (m *Member) reportTo(target string) {
 		return
 	}
 	body, _ := json.Marshal(m.memberJSONLocked(m.members[m.cfg.Address]))
-	stop := m.stop
+	stop, partitioned := m.stop, m.faults.PeerPartition
 	m.mu.Unlock()
+	if partitioned { // its own packets are dropped too
+		m.mu.Lock()
+		if p, ok := m.members[target]; ok && m.running {
+			m.onFailLocked(p, errors.New("i/o timeout (partitioned)"))
+		}
+		m.mu.Unlock()
+		return
+	}
 
 	answer, err := m.callPeer(stop, target, body)
 	m.mu.Lock()

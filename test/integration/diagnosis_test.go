@@ -1,0 +1,275 @@
+package integration
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
+	"github.com/nacos-operator/nacos-operator/internal/nacos/sim"
+	"github.com/nacos-operator/nacos-operator/internal/resource"
+)
+
+// restartWith restarts a member's process with faults, after prepare has changed its files.
+func restartWith(t *testing.T, ns, pod string, f sim.Faults, prepare func(m *sim.Member)) {
+	t.Helper()
+	m := simMember(t, ns, pod)
+	m.Stop()
+	if prepare != nil {
+		prepare(m)
+	}
+	m.SetFaults(f)
+	if err := m.Start(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// writeConf replaces a member's cluster.conf (its writer must be stopped first).
+func writeConf(t *testing.T, m *sim.Member, addresses ...string) {
+	t.Helper()
+	if err := sim.WriteClusterConf(m.Home(), addresses); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// diagnosed waits until the member's most likely cause has the code and the text.
+func diagnosed(t *testing.T, key types.NamespacedName, pod, code, text string) *nacosv1alpha1.NacosCluster {
+	t.Helper()
+	return waitForStatusWithin(t, key, 30*time.Second, func(nc *nacosv1alpha1.NacosCluster) error {
+		for _, m := range nc.Status.Members {
+			if m.Name != pod {
+				continue
+			}
+			if len(m.Diagnosis) == 0 || m.Diagnosis[0].Code != code || !strings.Contains(m.Diagnosis[0].Message, text) {
+				return fmt.Errorf("%s diagnosis %+v", pod, m.Diagnosis)
+			}
+			return nil
+		}
+		return fmt.Errorf("no member %s", pod)
+	})
+}
+
+func addressOf(ns string, i int) string {
+	return fmt.Sprintf("nacos-%d.nacos-headless.%s.svc.cluster.local:8848", i, ns)
+}
+
+func TestDiagnosisOfUnhealthyMembers(t *testing.T) {
+	cases := []struct {
+		name      string
+		spec      string
+		inject    func(t *testing.T, ns string, key types.NamespacedName)
+		pod, code string
+		text      string
+		alsoCodes []string
+	}{
+		{name: "still initializing", pod: "nacos-1", code: nacosv1alpha1.DiagStillInitializing, text: "is loading Distro data from its peers",
+			alsoCodes: []string{nacosv1alpha1.DiagResourceStarved}, // the sample-less spec sets no CPU request
+			inject: func(t *testing.T, ns string, _ types.NamespacedName) {
+				restartWith(t, ns, "nacos-1", sim.Faults{DistroStuck: true}, nil)
+			}},
+		{name: "cold start", pod: "nacos-2", code: nacosv1alpha1.DiagColdStart, text: "every member is initializing at once",
+			inject: func(t *testing.T, ns string, _ types.NamespacedName) {
+				for i := 0; i < 3; i++ {
+					restartWith(t, ns, fmt.Sprintf("nacos-%d", i), sim.Faults{DistroStuck: true}, nil)
+				}
+			}},
+		{name: "lone member", pod: "nacos-1", code: nacosv1alpha1.DiagLoneMember, text: "lists only itself, so Nacos waits for a server list forever",
+			inject: func(t *testing.T, ns string, _ types.NamespacedName) {
+				kubelet.StopWriter(ns, "nacos-1")
+				restartWith(t, ns, "nacos-1", sim.Faults{}, func(m *sim.Member) { writeConf(t, m, m.Address()) })
+			}},
+		{name: "stale cluster.conf never reloaded", pod: "nacos-1", code: nacosv1alpha1.DiagMissingPeers, text: "nacos-1 does not list nacos-2",
+			inject: func(t *testing.T, ns string, _ types.NamespacedName) {
+				kubelet.StopWriter(ns, "nacos-1")
+				restartWith(t, ns, "nacos-1", sim.Faults{DistroStuck: true}, func(m *sim.Member) { writeConf(t, m, addressOf(ns, 0), addressOf(ns, 1)) })
+			}},
+		{name: "phantom self (IP instead of FQDN)", pod: "nacos-1", code: nacosv1alpha1.DiagPhantomSelf, text: "lists itself as 127.77.",
+			inject: func(t *testing.T, ns string, _ types.NamespacedName) {
+				kubelet.StopWriter(ns, "nacos-1")
+				restartWith(t, ns, "nacos-1", sim.Faults{DistroStuck: true}, func(m *sim.Member) {
+					writeConf(t, m, addressOf(ns, 0), kubelet.Resolve(m.Address()), addressOf(ns, 2))
+				})
+			}},
+		{name: "peers unreachable and a NetworkPolicy without the peer ports", pod: "nacos-1", code: nacosv1alpha1.DiagPeersUnreachable,
+			text: "while the operator reaches them", alsoCodes: []string{nacosv1alpha1.DiagNetworkPolicyBlocks, nacosv1alpha1.DiagNetworkPolicyBlocks},
+			inject: func(t *testing.T, ns string, key types.NamespacedName) {
+				port := intstr.FromInt32(8848)
+				np := &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "http-only"},
+					Spec: networkingv1.NetworkPolicySpec{PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{nacosv1alpha1.LabelName: "nacos"}},
+						PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
+						Ingress:     []networkingv1.NetworkPolicyIngressRule{{Ports: []networkingv1.NetworkPolicyPort{{Port: &port}}}}}}
+				if err := env.Client.Create(context.Background(), np); err != nil {
+					t.Fatal(err)
+				}
+				restartWith(t, ns, "nacos-1", sim.Faults{PeerPartition: true}, nil)
+			}},
+		{name: "headless Service without publishNotReadyAddresses", pod: "nacos-1", code: nacosv1alpha1.DiagPeerDNS, text: "does not publish not-ready addresses",
+			inject: func(t *testing.T, ns string, _ types.NamespacedName) {
+				svc := &corev1.Service{}
+				ctx := context.Background()
+				if err := env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "nacos-headless"}, svc); err != nil {
+					t.Fatal(err)
+				}
+				svc.Spec.PublishNotReadyAddresses = false
+				if err := env.Client.Update(ctx, svc); err != nil {
+					t.Fatal(err)
+				}
+				restartWith(t, ns, "nacos-1", sim.Faults{DistroStuck: true}, nil)
+			}},
+		{name: "no Raft leader, in Nacos's words", spec: `config: {properties: {nacos.core.protocol.raft.strictMode: "true"}}`, pod: "nacos-1",
+			code: nacosv1alpha1.DiagNoRaftLeader, text: "nacos-1: No leader for raft, please see logs",
+			inject: func(t *testing.T, ns string, _ types.NamespacedName) {
+				simMember(t, ns, "nacos-1").SetFaults(sim.Faults{NoRaftLeader: true})
+			}},
+		{name: "stale Raft peer", pod: "nacos-1", code: nacosv1alpha1.DiagStaleRaftPeers, text: "still lists 10.9.9.9:7848",
+			inject: func(t *testing.T, ns string, _ types.NamespacedName) {
+				restartWith(t, ns, "nacos-1", sim.Faults{DistroStuck: true}, func(m *sim.Member) { addStaleRaftPeer(t, m.Home(), "10.9.9.9:7848") })
+			}},
+		{name: "OOMKilled", pod: "nacos-1", code: nacosv1alpha1.DiagOOMKilled, text: "raise pod.resources.limits.memory",
+			inject: func(t *testing.T, ns string, _ types.NamespacedName) {
+				restartWith(t, ns, "nacos-1", sim.Faults{DistroStuck: true}, nil)
+				setLastTermination(t, ns, "nacos-1", "OOMKilled")
+			}},
+		{name: "crash looping", pod: "nacos-1", code: nacosv1alpha1.DiagCrashLooping, text: "keeps restarting (4 restarts, last: Error)",
+			inject: func(t *testing.T, ns string, _ types.NamespacedName) {
+				restartWith(t, ns, "nacos-1", sim.Faults{DistroStuck: true}, nil)
+				setLastTermination(t, ns, "nacos-1", "Error")
+			}},
+		{name: "unreachable", pod: "nacos-2", code: nacosv1alpha1.DiagUnreachable, text: "cannot reach nacos-2's Nacos API",
+			inject: func(t *testing.T, ns string, _ types.NamespacedName) {
+				simMember(t, ns, "nacos-2").SetFaults(sim.Faults{Hang: true})
+			}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			startOperator(t)
+			ns := namespace(t)
+			key := sizedCluster(t, ns, 3, tc.spec)
+			nc := &nacosv1alpha1.NacosCluster{}
+			if err := env.Client.Get(context.Background(), key, nc); err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range nc.Status.Members {
+				if len(m.Diagnosis) > 0 {
+					t.Fatalf("a healthy cluster shows a diagnosis: %+v", m)
+				}
+			}
+			tc.inject(t, ns, key)
+			nc = diagnosed(t, key, tc.pod, tc.code, tc.text)
+			for _, m := range nc.Status.Members {
+				if m.Name != tc.pod {
+					continue
+				}
+				for i, want := range tc.alsoCodes {
+					if len(m.Diagnosis) <= i+1 || m.Diagnosis[i+1].Code != want {
+						t.Fatalf("findings %+v, want %s at %d", m.Diagnosis, want, i+1)
+					}
+				}
+			}
+			if tc.code == nacosv1alpha1.DiagStillInitializing || tc.code == nacosv1alpha1.DiagColdStart {
+				return
+			}
+			events := &eventsv1.EventList{}
+			if err := env.Client.List(context.Background(), events, client.InNamespace(ns)); err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range events.Items {
+				if e.Type == corev1.EventTypeWarning && e.Reason == tc.code && strings.Contains(e.Note, tc.text) {
+					return
+				}
+			}
+			t.Fatalf("no Warning Event %s", tc.code)
+		})
+	}
+}
+
+func TestDescribeShowsTheRankedDiagnosis(t *testing.T) {
+	var counting *countingClient
+	reconciles := startOperatorWith(t, func(c client.Client) client.Client {
+		counting = &countingClient{Client: c}
+		return counting
+	})
+	ns := namespace(t)
+	key := sizedCluster(t, ns, 3)
+	restartWith(t, ns, "nacos-1", sim.Faults{PeerPartition: true}, nil)
+	diagnosed(t, key, "nacos-1", nacosv1alpha1.DiagPeersUnreachable, "while the operator reaches them")
+	// Diagnosing writes nothing to workloads.
+	workload, n := counting.workload.Load(), reconciles.n.Load()
+	if err := pollUntil(30*time.Second, func() error {
+		if reconciles.n.Load() < n+5 {
+			return fmt.Errorf("waiting for reconciles")
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := counting.workload.Load() - workload; got != 0 {
+		t.Fatalf("%d workload writes while diagnosing", got)
+	}
+	out := strings.Join(strings.Fields(kubectl(t, "describe", "nacoscluster", "-n", ns, "nacos")), " ")
+	for _, want := range []string{"Diagnosis: Code: PeersUnreachable", "Likely cause: nacos-1 sees"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("kubectl describe lacks %q", want)
+		}
+	}
+}
+
+// addStaleRaftPeer adds a peer to every Raft group the simulated member persisted.
+func addStaleRaftPeer(t *testing.T, home, peer string) {
+	t.Helper()
+	path := filepath.Join(home, "data", "protocol", "raft", "sim-peers.json")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups := map[string]map[string]any{}
+	if err := json.Unmarshal(data, &groups); err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range groups {
+		g["peers"] = append(g["peers"].([]any), peer)
+	}
+	out, _ := json.Marshal(groups)
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// setLastTermination records a container termination in the pod status, as the kubelet does,
+// once the pod reports not Ready (so the fake kubelet has no readiness change left to write).
+func setLastTermination(t *testing.T, ns, pod, reason string) {
+	t.Helper()
+	ctx := context.Background()
+	err := pollUntil(10*time.Second, func() error {
+		p := &corev1.Pod{}
+		if err := env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: pod}, p); err != nil {
+			return err
+		}
+		if podReady(p) {
+			return fmt.Errorf("%s still Ready", pod)
+		}
+		for i := range p.Status.ContainerStatuses {
+			if p.Status.ContainerStatuses[i].Name == resource.ContainerNacos {
+				p.Status.ContainerStatuses[i].RestartCount = 4
+				p.Status.ContainerStatuses[i].LastTerminationState = corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{Reason: reason, ExitCode: 137}}
+			}
+		}
+		return env.Client.Status().Update(ctx, p)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
