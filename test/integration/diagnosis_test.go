@@ -96,6 +96,13 @@ func TestDiagnosisOfUnhealthyMembers(t *testing.T) {
 				kubelet.StopWriter(ns, "nacos-1")
 				restartWith(t, ns, "nacos-1", sim.Faults{DistroStuck: true}, func(m *sim.Member) { writeConf(t, m, addressOf(ns, 0), addressOf(ns, 1)) })
 			}},
+		{name: "extra member in the file", pod: "nacos-1", code: nacosv1alpha1.DiagExtraPeers, text: "which are not members",
+			inject: func(t *testing.T, ns string, _ types.NamespacedName) {
+				kubelet.StopWriter(ns, "nacos-1")
+				restartWith(t, ns, "nacos-1", sim.Faults{DistroStuck: true}, func(m *sim.Member) {
+					writeConf(t, m, addressOf(ns, 0), addressOf(ns, 1), addressOf(ns, 2), addressOf(ns, 7))
+				})
+			}},
 		{name: "phantom self (IP instead of FQDN)", pod: "nacos-1", code: nacosv1alpha1.DiagPhantomSelf, text: "lists itself as 127.77.",
 			inject: func(t *testing.T, ns string, _ types.NamespacedName) {
 				kubelet.StopWriter(ns, "nacos-1")
