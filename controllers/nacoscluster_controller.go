@@ -102,7 +102,7 @@ func (r *NacosClusterReconciler) Reconcile(ctx context.Context, req ctrl.Request
 // disruptive action, if any.
 func (r *NacosClusterReconciler) act(ctx context.Context, nc *nacosv1alpha1.NacosCluster, status *nacosv1alpha1.NacosClusterStatus, w *world, p plan, auth nacos.Auth) error {
 	r.reportNotPaused(nc, status)
-	err := r.reconcileResources(ctx, nc, p.scale)
+	err := r.reconcileResources(ctx, nc, p.scale, w.inConf)
 	var bad *specError
 	switch {
 	case errors.As(err, &bad):

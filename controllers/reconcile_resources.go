@@ -40,8 +40,8 @@ func (r *NacosClusterReconciler) reconcileAuth(ctx context.Context, nc *nacosv1a
 
 // reconcileResources applies every owned object from the pure builders, with the member
 // counts the scale logic decided.
-func (r *NacosClusterReconciler) reconcileResources(ctx context.Context, nc *nacosv1alpha1.NacosCluster, sizes rollout.ScaleDecision) error {
-	if err := r.reconcileConfigMap(ctx, nc, sizes.Conf); err != nil {
+func (r *NacosClusterReconciler) reconcileResources(ctx context.Context, nc *nacosv1alpha1.NacosCluster, sizes rollout.ScaleDecision, confBefore int32) error {
+	if err := r.reconcileConfigMap(ctx, nc, sizes.Conf, confBefore); err != nil {
 		return err
 	}
 	for _, svc := range []*corev1.Service{resource.HeadlessService(nc), resource.ClientService(nc)} {
@@ -71,21 +71,16 @@ func (r *NacosClusterReconciler) reconcileResources(ctx context.Context, nc *nac
 }
 
 // reconcileConfigMap renders cluster.conf and application.properties. A new member list
-// reaches running members through the writer sidecar; the Event says so.
-func (r *NacosClusterReconciler) reconcileConfigMap(ctx context.Context, nc *nacosv1alpha1.NacosCluster, members int32) error {
-	cm := resource.ConfigMap(nc, members)
-	stored := &corev1.ConfigMap{}
-	before := ""
-	if err := r.Get(ctx, client.ObjectKeyFromObject(cm), stored); err == nil {
-		before = stored.Data[resource.ClusterConfKey]
-	}
-	changed, err := applyOwned(ctx, r.Client, cm, nil)
+// reaches running members through the writer sidecar; the Event says so. before is the
+// member count of the stored ConfigMap, as observed this pass (0: none yet).
+func (r *NacosClusterReconciler) reconcileConfigMap(ctx context.Context, nc *nacosv1alpha1.NacosCluster, members, before int32) error {
+	changed, err := applyOwned(ctx, r.Client, resource.ConfigMap(nc, members), nil)
 	if err != nil {
 		return err
 	}
-	if changed && before != "" && before != cm.Data[resource.ClusterConfKey] {
+	if changed && before != 0 && before != members {
 		r.Recorder.Eventf(nc, nil, corev1.EventTypeNormal, nacosv1alpha1.EventMembershipUpdated, "UpdateClusterConf",
-			"cluster.conf now lists %d members; running members reload it without a restart", members)
+			"cluster.conf now lists %d members (was %d); running members reload it without a restart", members, before)
 	}
 	return nil
 }

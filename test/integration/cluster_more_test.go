@@ -244,20 +244,13 @@ func TestSteadyStateReconcileMakesNoWrites(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	writes, start := counting.writes.Load(), reconciles.n.Load()
+	writes := counting.writes.Load()
 	if writes == 0 {
 		t.Fatal("the counting client saw no writes while the cluster was created: it is not the operator's client")
 	}
-	if err := pollUntil(30*time.Second, func() error {
-		if reconciles.n.Load() < start+5 {
-			return fmt.Errorf("%d reconciles", reconciles.n.Load()-start)
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	reconciles.waitReconciles(t, 5)
 	if got := counting.writes.Load() - writes; got != 0 {
-		t.Fatalf("%d API writes over %d steady-state reconciles, want 0", got, reconciles.n.Load()-start)
+		t.Fatalf("%d API writes over 5 steady-state reconciles, want 0", got)
 	}
 }
 

@@ -214,15 +214,8 @@ func TestDescribeShowsTheRankedDiagnosis(t *testing.T) {
 	restartWith(t, ns, "nacos-1", sim.Faults{PeerPartition: true}, nil)
 	diagnosed(t, key, "nacos-1", nacosv1alpha1.DiagPeersUnreachable, "while the operator reaches them")
 	// Diagnosing writes nothing to workloads.
-	workload, n := counting.workload.Load(), reconciles.n.Load()
-	if err := pollUntil(30*time.Second, func() error {
-		if reconciles.n.Load() < n+5 {
-			return fmt.Errorf("waiting for reconciles")
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	workload := counting.workload.Load()
+	reconciles.waitReconciles(t, 5)
 	if got := counting.workload.Load() - workload; got != 0 {
 		t.Fatalf("%d workload writes while diagnosing", got)
 	}

@@ -41,6 +41,20 @@ func (c *reconcileCounter) Reconcile(ctx context.Context, req reconcile.Request)
 	return c.Reconciler.Reconcile(ctx, req)
 }
 
+// waitReconciles waits until the operator finished n more reconciles.
+func (c *reconcileCounter) waitReconciles(t testing.TB, n int64) {
+	t.Helper()
+	start := c.n.Load()
+	if err := pollUntil(30*time.Second, func() error {
+		if got := c.n.Load() - start; got < n {
+			return fmt.Errorf("%d of %d reconciles", got, n)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // startOperatorWith runs the controller with its client wrapped (nil: as is) and returns a
 // counter of its reconciles.
 func startOperatorWith(t testing.TB, wrap func(client.Client) client.Client) *reconcileCounter {
