@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"sort"
 	"strings"
 	"time"
 
@@ -53,6 +54,7 @@ func (r *NacosClusterReconciler) observeNetwork(ctx context.Context, nc *nacosv1
 	}
 	policies := &networkingv1.NetworkPolicyList{}
 	if err := r.List(ctx, policies, client.InNamespace(nc.Namespace)); err == nil {
+		sort.Slice(policies.Items, func(i, j int) bool { return policies.Items[i].Name < policies.Items[j].Name }) // stable messages
 		for _, p := range policies.Items {
 			if pol, ok := ingressPolicy(p, resource.SelectorLabels(nc)); ok {
 				n.policies = append(n.policies, pol)

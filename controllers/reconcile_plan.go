@@ -22,9 +22,16 @@ type plan struct {
 func (r *NacosClusterReconciler) decide(nc *nacosv1alpha1.NacosCluster, w *world) plan {
 	var p plan
 	in := r.rolloutInput(nc, w, w.current)
-	scaleIn := rollout.ScaleInput{Desired: nc.Spec.Replicas, Current: w.current, InConf: w.inConf}
+	inConf := w.inConf
+	if inConf == 0 {
+		inConf = w.current // no readable ConfigMap: no scale step can be in progress
+	}
+	scaleIn := rollout.ScaleInput{Desired: nc.Spec.Replicas, Current: w.current, InConf: inConf}
 	if w.current > nc.Spec.Replicas {
 		scaleIn.HealthGate, scaleIn.HealthMessage = rollout.Health(in)
+		if nc.Spec.Rollout.Paused {
+			scaleIn.HealthGate, scaleIn.HealthMessage = nacosv1alpha1.GateRolloutPaused, "spec.rollout.paused holds scale-downs"
+		}
 		leaving := resource.MemberAddress(nc, int(w.current-1))
 		scaleIn.LeavingListed = rollout.LeavingListed(r.rolloutInput(nc, w, w.current-1).Members, leaving)
 	}
@@ -67,6 +74,11 @@ func rolloutMember(ordinal int, m observe.Member) rollout.Member {
 		NamingUP: m.Naming.Status == "UP", NamingMessage: m.Naming.Message, View: m.View}
 	if p := m.Pod; p != nil {
 		rm.Exists, rm.UID, rm.CreatedAt = true, string(p.UID), p.CreationTimestamp.Time
+		for _, c := range p.Status.Conditions {
+			if c.Type == corev1.PodReady && c.Status != corev1.ConditionTrue {
+				rm.NotReadySince = c.LastTransitionTime.Time
+			}
+		}
 		rm.Revision = p.Labels["controller-revision-hash"]
 		rm.Pending = p.Status.Phase == corev1.PodPending || p.Status.Phase == ""
 		for _, c := range p.Status.ContainerStatuses {

@@ -36,13 +36,18 @@ func (r *NacosClusterReconciler) restartMember(ctx context.Context, nc *nacosv1a
 	if d.Action != rollout.ActionDelete {
 		return nil
 	}
+	// Record the restart first, with the optimistic lock: if the record cannot be written (a
+	// stale object), nothing is deleted, and no later pass can miss a restart it made.
+	now := metav1.NewTime(r.Clock.Now())
+	status.LastRestart = &nacosv1alpha1.LastRestart{Member: d.Member, UID: d.UID, Time: now}
+	if err := r.writeStatus(ctx, nc, *status); err != nil {
+		return fmt.Errorf("record the restart of %s before deleting it: %w", d.Member, err)
+	}
 	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: nc.Namespace, Name: d.Member}}
 	uid := types.UID(d.UID)
 	if err := r.Delete(ctx, pod, client.Preconditions{UID: &uid}); err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
 		return fmt.Errorf("delete pod %s to restart it: %w", d.Member, err)
 	}
-	now := metav1.NewTime(r.Clock.Now())
-	status.LastRestart = &nacosv1alpha1.LastRestart{Member: d.Member, UID: d.UID, Time: now}
 	reason := fmt.Sprintf("Restarting %s: %s", d.Member, d.Message)
 	if d.Forced {
 		reason = "Replacing " + d.Member + ": " + d.Message
@@ -96,8 +101,11 @@ func (r *NacosClusterReconciler) reportRollout(nc *nacosv1alpha1.NacosCluster, s
 		r.warnOnChange(nc, nacosv1alpha1.ConditionProgressing, d.Gate, msg)
 		r.setCondition(nc, s, nacosv1alpha1.ConditionProgressing, metav1.ConditionTrue, d.Gate, msg)
 	default:
-		if nc.Status.LastRestart != nil && progressingBefore(nc) {
+		if s.LastRestart != nil && progressingBefore(nc) {
 			r.Recorder.Eventf(nc, nil, corev1.EventTypeNormal, nacosv1alpha1.EventRolloutCompleted, "Rollout", "Every member runs the update revision")
+		}
+		if d.Action == rollout.ActionNone {
+			s.LastRestart = nil // the rollout is over; the next one starts with no previous member
 		}
 		r.setCondition(nc, s, nacosv1alpha1.ConditionProgressing, metav1.ConditionFalse, nacosv1alpha1.ReasonUpToDate,
 			fmt.Sprintf("All %d members are up to date.", nc.Spec.Replicas))

@@ -70,6 +70,11 @@ func (r *NacosClusterReconciler) reportPaused(nc *nacosv1alpha1.NacosCluster, s 
 }
 
 func (r *NacosClusterReconciler) reportNotPaused(nc *nacosv1alpha1.NacosCluster, s *nacosv1alpha1.NacosClusterStatus) {
+	if nc.Spec.Rollout.Paused {
+		r.setCondition(nc, s, nacosv1alpha1.ConditionPaused, metav1.ConditionTrue, nacosv1alpha1.ReasonPausedBySpec,
+			"spec.rollout.paused holds restarts and scale-downs; status, config and scale-ups still apply.")
+		return
+	}
 	r.setCondition(nc, s, nacosv1alpha1.ConditionPaused, metav1.ConditionFalse, nacosv1alpha1.ReasonNotPaused, "Nothing is paused.")
 }
 
@@ -77,13 +82,15 @@ func (r *NacosClusterReconciler) reportNotPaused(nc *nacosv1alpha1.NacosCluster,
 // pass's observation and plan. It returns whether the cluster is ready.
 func (r *NacosClusterReconciler) report(nc *nacosv1alpha1.NacosCluster, s *nacosv1alpha1.NacosClusterStatus, w *world, p plan, paused bool) bool {
 	prevReady := meta.IsStatusConditionTrue(nc.Status.Conditions, nacosv1alpha1.ConditionReady)
+	// Degraded lasts until the cluster is Ready again, not one pass.
+	wasReady := prevReady || meta.IsStatusConditionTrue(nc.Status.Conditions, nacosv1alpha1.ConditionDegraded)
 	members := p.scale.Conf
 	if members == 0 || paused {
 		members = max(w.inConf, min(nc.Spec.Replicas, int32(len(w.obs.Members))))
 	}
 	obs := w.obs
 	obs.Members = obs.Members[:min(int(members), len(obs.Members))]
-	rep := status.Compute(obs, nc.Spec.Mode == nacosv1alpha1.ModeStandalone, prevReady)
+	rep := status.Compute(obs, nc.Spec.Mode == nacosv1alpha1.ModeStandalone, wasReady)
 	s.Members, s.Replicas, s.ReadyReplicas = rep.Members, rep.Replicas, rep.ReadyReplicas
 	s.DistroInitializedMembers, s.Version = rep.DistroInitializedMembers, rep.Version
 	s.Distro = fmt.Sprintf("%d/%d", rep.DistroInitializedMembers, nc.Spec.Replicas)

@@ -1,7 +1,6 @@
 package diagnosis
 
 import (
-	"fmt"
 	"net"
 	"slices"
 	"strings"
@@ -64,7 +63,7 @@ func peersUnreachable(in Input, m Member, _ bool) []nacosv1alpha1.Finding {
 	var seen []string
 	for _, v := range m.View {
 		if v.Address != m.Address && v.State != "UP" && reachable[v.Address] {
-			seen = append(seen, fmt.Sprintf("%s %s (failAccessCnt %d)", podName(v.Address), v.State, v.FailAccessCnt))
+			seen = append(seen, podName(v.Address)+" "+string(v.State))
 		}
 	}
 	if len(seen) == 0 {
@@ -145,11 +144,12 @@ func raft(in Input, m Member, _ bool) []nacosv1alpha1.Finding {
 // initializing: no fault found; within the window Distro is still loading, past it the cause
 // is not visible from outside.
 func initializing(in Input, m Member) []nacosv1alpha1.Finding {
-	age := in.Now.Sub(m.StartedAt).Round(time.Second)
-	if m.StartedAt.IsZero() || age <= in.Window {
-		return finding(nacosv1alpha1.DiagStillInitializing, "%s started %s ago and is loading Distro data from its peers (Nacos retries every 30 s): wait", m.Name, age)
+	// Messages carry the start time, not an age, so they do not change every pass.
+	started := m.StartedAt.UTC().Format(time.RFC3339)
+	if m.StartedAt.IsZero() || in.Now.Sub(m.StartedAt) <= in.Window {
+		return finding(nacosv1alpha1.DiagStillInitializing, "%s started at %s and is loading Distro data from its peers (Nacos retries every 30 s): wait", m.Name, started)
 	}
-	return finding(nacosv1alpha1.DiagStillInitializing, "%s has not initialized Distro %s after its start, with no visible cause: read logs/protocol-distro.log and naming-distro.log in its pod", m.Name, age)
+	return finding(nacosv1alpha1.DiagStillInitializing, "%s has not initialized Distro more than %s after its start at %s, with no visible cause: read logs/protocol-distro.log and naming-distro.log in its pod", m.Name, in.Window, started)
 }
 
 func podName(address string) string {

@@ -116,7 +116,7 @@ func membershipConsistent(in Input) (string, string, bool) {
 			case v.Address != m.Address && (v.Version == "" || v.LastRefreshTime.IsZero()):
 				return m.Name, fmt.Sprintf("%s has not heard from %s yet", m.Name, v.Address), false
 			case v.Address != m.Address && in.RefreshMaxAge > 0 && in.Now.Sub(v.LastRefreshTime) > in.RefreshMaxAge:
-				return m.Name, fmt.Sprintf("%s last heard from %s %s ago", m.Name, v.Address, in.Now.Sub(v.LastRefreshTime).Round(1e9)), false
+				return m.Name, fmt.Sprintf("%s has not heard from %s for more than %s", m.Name, v.Address, in.RefreshMaxAge), false
 			}
 			seen++
 		}
@@ -140,7 +140,13 @@ func raftLeaderElected(in Input) (string, string, bool) {
 			if v.Address != m.Address {
 				continue
 			}
-			for g, rg := range v.Raft {
+			groups := make([]string, 0, len(v.Raft))
+			for g := range v.Raft {
+				groups = append(groups, g)
+			}
+			sort.Strings(groups) // a stable message: the first failing group in name order
+			for _, g := range groups {
+				rg := v.Raft[g]
 				peers := append([]string(nil), rg.Members...)
 				sort.Strings(peers)
 				switch {
@@ -161,40 +167,50 @@ func raftLeaderElected(in Input) (string, string, bool) {
 // previousMemberRejoined: the member restarted last is UP, at the target version and
 // refreshed after its restart, in every peer's view (its own view is optimistic).
 func previousMemberRejoined(in Input) (string, string, bool) {
-	if in.Last.Member == "" {
-		return "", "", true
-	}
-	var address string
-	for _, m := range in.Members {
-		if m.Name == in.Last.Member {
-			address = m.Address
-		}
-	}
+	address := restartedByThisRollout(in)
 	if address == "" {
-		return "", "", true // scaled away
+		return "", "", true
 	}
 	for _, m := range in.Members {
 		if m.Name == in.Last.Member {
 			continue
 		}
-		found := false
-		for _, v := range m.View {
-			if v.Address != address {
-				continue
-			}
-			found = true
-			switch {
-			case v.State != "UP":
-				return in.Last.Member, fmt.Sprintf("%s sees %s %s", m.Name, in.Last.Member, v.State), false
-			case in.TargetVersion != "" && v.Version != in.TargetVersion:
-				return in.Last.Member, fmt.Sprintf("%s sees %s at version %q, want %s", m.Name, in.Last.Member, v.Version, in.TargetVersion), false
-			case !v.LastRefreshTime.After(in.Last.At):
-				return in.Last.Member, fmt.Sprintf("%s has not heard from %s since its restart", m.Name, in.Last.Member), false
-			}
-		}
-		if !found {
-			return in.Last.Member, fmt.Sprintf("%s does not list %s", m.Name, in.Last.Member), false
+		if msg := peerSeesRejoined(in, m, address); msg != "" {
+			return in.Last.Member, msg, false
 		}
 	}
 	return "", "", true
+}
+
+// restartedByThisRollout is the address of the member restarted last, or "" when it was
+// scaled away or belongs to an earlier rollout (it is outdated again).
+func restartedByThisRollout(in Input) string {
+	if in.Last.Member == "" {
+		return ""
+	}
+	for _, m := range in.Members {
+		if m.Name == in.Last.Member && (m.Revision == "" || m.Revision == in.UpdateRevision) {
+			return m.Address
+		}
+	}
+	return ""
+}
+
+// peerSeesRejoined returns why peer m does not yet see the restarted member back, or "".
+func peerSeesRejoined(in Input, m Member, address string) string {
+	for _, v := range m.View {
+		if v.Address != address {
+			continue
+		}
+		switch {
+		case v.State != "UP":
+			return fmt.Sprintf("%s sees %s %s", m.Name, in.Last.Member, v.State)
+		case in.TargetVersion != "" && v.Version != in.TargetVersion:
+			return fmt.Sprintf("%s sees %s at version %q, want %s", m.Name, in.Last.Member, v.Version, in.TargetVersion)
+		case !v.LastRefreshTime.After(in.Last.At):
+			return fmt.Sprintf("%s has not heard from %s since its restart", m.Name, in.Last.Member)
+		}
+		return ""
+	}
+	return fmt.Sprintf("%s does not list %s", m.Name, in.Last.Member)
 }

@@ -3,6 +3,7 @@ package rollout
 import (
 	"fmt"
 	"sort"
+	"time"
 
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
 	"github.com/nacos-operator/nacos-operator/internal/resource"
@@ -22,6 +23,12 @@ func Plan(in Input) Decision {
 		return wait(d, nacosv1alpha1.GateRolloutPaused, "", fmt.Sprintf("rollout paused; %d members wait for a restart", len(outdated)), in)
 	}
 	if stuck, ok := stuckMember(in, outdated); ok {
+		// Even a stuck member waits for the cache and for the member restarted before it.
+		for _, g := range []gate{gates[0], gates[1], gates[len(gates)-1]} {
+			if member, msg, ok := g.check(in); !ok && !in.SkipGates[g.name] {
+				return wait(d, g.name, member, msg, in)
+			}
+		}
 		d.Action, d.Member, d.UID, d.Forced = ActionDelete, stuck.Name, stuck.UID, true
 		d.Message = fmt.Sprintf("%s is stuck (%s) on an old revision; replacing it without the health gates", stuck.Name, stuckReason(stuck))
 		return d
@@ -59,11 +66,11 @@ func rejoined(in Input) bool {
 		return false
 	}
 	for _, m := range in.Members {
-		if m.Name == in.Last.Member {
+		if m.Name == in.Last.Member && m.Revision == in.UpdateRevision {
 			return m.KubeReady && m.NacosReady && m.NamingUP
 		}
 	}
-	return true
+	return true // not restarted by this rollout: no deadline runs for it
 }
 
 func outdatedMembers(in Input) []Member {
@@ -81,7 +88,7 @@ func outdatedMembers(in Input) []Member {
 func stuckMember(in Input, outdated []Member) (Member, bool) {
 	for _, m := range outdated {
 		// CrashLoopBackOff is definitive; Pending or never Ready gets StuckTimeout first.
-		if stuckReason(m) == "" || (!m.CrashLoop && in.StuckTimeout > 0 && in.Now.Sub(m.CreatedAt) < in.StuckTimeout) {
+		if stuckReason(m) == "" || (!m.CrashLoop && in.StuckTimeout > 0 && in.Now.Sub(notReadySince(m)) < in.StuckTimeout) {
 			continue
 		}
 		othersUp := true
@@ -95,6 +102,13 @@ func stuckMember(in Input, outdated []Member) (Member, bool) {
 		}
 	}
 	return Member{}, false
+}
+
+func notReadySince(m Member) time.Time {
+	if !m.NotReadySince.IsZero() {
+		return m.NotReadySince
+	}
+	return m.CreatedAt
 }
 
 func stuckReason(m Member) string {

@@ -54,7 +54,7 @@ func TestPlan(t *testing.T) {
 		{name: "never heard from a peer", f: healthyCluster(3, 0).seenBy(1, 0, func(v *nacos.Member) { v.Version, v.LastRefreshTime = "", time.Time{} }),
 			action: ActionWait, gate: nacosv1alpha1.GateMembershipMismatch, message: "has not heard from"},
 		{name: "stale refresh", f: healthyCluster(3, 0).seenBy(2, 1, func(v *nacos.Member) { v.LastRefreshTime = t0.Add(-time.Minute) }),
-			action: ActionWait, gate: nacosv1alpha1.GateMembershipMismatch, message: "last heard from"},
+			action: ActionWait, gate: nacosv1alpha1.GateMembershipMismatch, message: "for more than 30s"},
 		{name: "no raft leader", f: healthyCluster(3, 0).seenBy(1, 1, func(v *nacos.Member) {
 			v.Raft = map[string]nacos.RaftGroup{"naming_service_metadata": {Members: v.Raft["naming_service_metadata"].Members}}
 		}), action: ActionWait, gate: nacosv1alpha1.GateNoRaftLeader, message: "no leader in Raft group naming_service_metadata"},
@@ -68,6 +68,15 @@ func TestPlan(t *testing.T) {
 		{name: "previous member at the wrong version", f: healthyCluster(3, 0).updated(2).lastRestart(2, t0.Add(-time.Minute)).
 			seenBy(0, 2, func(v *nacos.Member) { v.Version = "2.4.3" }), action: ActionWait, gate: nacosv1alpha1.GatePreviousMemberNotRejoined, message: `version "2.4.3", want 2.5.1`},
 		{name: "previous member rejoined: next", f: healthyCluster(3, 0).updated(2).lastRestart(2, t0.Add(-time.Minute)), action: ActionDelete, member: "n-1"},
+		{name: "a record from an earlier rollout gates nothing", f: healthyCluster(3, 0).lastRestart(0, t0.Add(-24*time.Hour)).
+			seenBy(1, 0, func(v *nacos.Member) { v.Version = "2.4.3" }).with(func(in *Input) { in.TargetVersion = "2.5.1" }),
+			action: ActionDelete, member: "n-2"},
+		{name: "stuck path still waits for the previous member", f: healthyCluster(3, 0).updated(2).lastRestart(2, t0.Add(-time.Second)).
+			member(1, func(m *Member) { m.KubeReady, m.CrashLoop = false, true }),
+			action: ActionWait, gate: nacosv1alpha1.GatePreviousMemberNotRejoined, member: "n-2"},
+		{name: "a blip is not stuck: time counts from turning not Ready", f: healthyCluster(3, 0).member(1, func(m *Member) {
+			m.KubeReady, m.NotReadySince = false, t0.Add(-10*time.Second)
+		}), action: ActionWait, gate: nacosv1alpha1.GatePodsNotReady, member: "n-1"},
 		{name: "deadline passed while waiting", f: healthyCluster(3, 0).updated(2).lastRestart(2, t0.Add(-time.Hour)).member(2, func(m *Member) {
 			m.NamingUP, m.NamingMessage = false, "Distro snapshot load failed"
 		}), action: ActionWait, gate: nacosv1alpha1.GateDistroNotInitialized, deadline: true},

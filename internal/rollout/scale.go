@@ -64,6 +64,9 @@ const GateMemberLeaving = "MemberStillListed"
 // member list or as a Raft peer, or "" when none does.
 func LeavingListed(members []Member, leaving string) string {
 	for _, m := range members {
+		if !m.Reachable || len(m.View) == 0 {
+			return fmt.Sprintf("%s cannot be asked whether it still lists the leaving member %s", m.Name, leaving)
+		}
 		for _, v := range m.View {
 			if v.Address == leaving {
 				return fmt.Sprintf("%s still lists the leaving member %s", m.Name, leaving)
@@ -93,13 +96,10 @@ func groupListing(groups map[string]nacos.RaftGroup, peer string) string {
 	return ""
 }
 
-// Health runs the gates over members without any rollout logic: the first failing gate and
-// its message, or "" when the cluster is healthy.
+// Health runs every gate over members without any rollout logic: the first failing gate and
+// its message, or "" when the cluster is healthy (a member restarted last must have rejoined).
 func Health(in Input) (gate, message string) {
 	for _, g := range gates {
-		if g.name == nacosv1alpha1.GatePreviousMemberNotRejoined || g.name == nacosv1alpha1.GateCacheNotInSync {
-			continue
-		}
 		if _, msg, ok := g.check(in); !ok {
 			return g.name, msg
 		}

@@ -1,6 +1,7 @@
 package rollout
 
 import (
+	"strings"
 	"testing"
 
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
@@ -57,6 +58,11 @@ func TestLeavingListed(t *testing.T) {
 	}
 	if got := LeavingListed(stripped, addrOf(2)); got != "" {
 		t.Fatalf("%q after removal", got)
+	}
+	unreachable := append([]Member(nil), stripped...)
+	unreachable[1].Reachable = false
+	if got := LeavingListed(unreachable, addrOf(2)); !strings.Contains(got, "n-1 cannot be asked") {
+		t.Fatalf("an unreachable member counted as not listing: %q", got)
 	}
 	stripped[0].View[0].Raft["naming_service_metadata"] = nacos.RaftGroup{Members: []string{resource.RaftAddress(addrOf(2))}}
 	if got := LeavingListed(stripped, addrOf(2)); got != "n-0 still has the leaving member in Raft group naming_service_metadata" {

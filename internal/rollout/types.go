@@ -18,7 +18,9 @@ type Member struct {
 	Pending     bool      // the pod is not running (unschedulable, image pull...)
 	CrashLoop   bool      // a container waits in CrashLoopBackOff
 	CreatedAt   time.Time // pod creation
-	Revision    string
+	// NotReadySince is when the pod last turned not Ready (its creation if never Ready).
+	NotReadySince time.Time
+	Revision      string
 
 	Reachable     bool // the Nacos API answered
 	NacosReady    bool

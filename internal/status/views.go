@@ -51,7 +51,8 @@ func viewFindings(m observe.Member, desired []string, standalone bool) (mismatch
 		case !want[v.Address]:
 			mismatch = append(mismatch, fmt.Sprintf("%s lists %s, which is not a desired member", m.Name, v.Address))
 		case v.State != "UP":
-			unhealthy = append(unhealthy, fmt.Sprintf("%s sees %s %s (failAccessCnt %d)", m.Name, short(v.Address), v.State, v.FailAccessCnt))
+			// failAccessCnt is left out: it grows every probe and would rewrite status each pass.
+			unhealthy = append(unhealthy, fmt.Sprintf("%s sees %s %s", m.Name, short(v.Address), v.State))
 		}
 	}
 	if !standalone {
@@ -115,7 +116,13 @@ func collectRaft(obs observe.Observation, wantPeers string) (map[string]map[stri
 		if !ok {
 			continue
 		}
-		for g, rg := range self.Raft {
+		groups := make([]string, 0, len(self.Raft))
+		for g := range self.Raft {
+			groups = append(groups, g)
+		}
+		sort.Strings(groups) // stable messages
+		for _, g := range groups {
+			rg := self.Raft[g]
 			if leaders[g] == nil {
 				leaders[g] = map[string][]string{}
 			}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -173,7 +174,9 @@ func Eventually(ctx context.Context, timeout time.Duration, cond func(context.Co
 		if ok {
 			return nil
 		}
-		if err != nil && ctx.Err() == nil { // keep the reason, not the deadline's own error
+		// Keep the condition's reason, not the deadline's own error (a client's rate limiter
+		// reports the coming deadline before ctx.Err() is set).
+		if err != nil && ctx.Err() == nil && !strings.Contains(err.Error(), "would exceed context deadline") {
 			last = err
 		}
 		select {
