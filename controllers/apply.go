@@ -18,10 +18,11 @@ import (
 // intent changed, and an unchanged cluster costs zero writes.
 const annotationRendered = "nacos.io/rendered-hash"
 
-// applyOwned creates desired, or updates the stored object when the rendering changed.
-// keep copies fields the API server owns or forbids changing (cluster IPs, claim templates)
-// from the stored object into the update.
-func applyOwned[T client.Object](ctx context.Context, c client.Client, desired T, keep func(stored, update T)) (bool, error) {
+// applyOwned creates desired, or updates the stored object when the rendering changed or
+// drifted reports a change made outside the operator (a hand edit of the member list, a scaled
+// StatefulSet). keep copies fields the API server owns or forbids changing (cluster IPs, claim
+// templates) from the stored object into the update; finalizers and labels others added stay.
+func applyOwned[T client.Object](ctx context.Context, c client.Client, desired T, keep func(stored, update T), drifted func(stored, desired T) bool) (bool, error) {
 	hash, err := renderedHash(desired)
 	if err != nil {
 		return false, err
@@ -39,7 +40,7 @@ func applyOwned[T client.Object](ctx context.Context, c client.Client, desired T
 		return true, nil
 	case err != nil:
 		return false, fmt.Errorf("get %s %s: %w", kind, desired.GetName(), err)
-	case stored.GetAnnotations()[annotationRendered] == hash:
+	case stored.GetAnnotations()[annotationRendered] == hash && (drifted == nil || !drifted(stored, desired)):
 		return false, nil
 	}
 	update := desired.DeepCopyObject().(T)
@@ -50,6 +51,17 @@ func applyOwned[T client.Object](ctx context.Context, c client.Client, desired T
 		}
 	}
 	setAnnotation(update, annotationRendered, hash)
+	update.SetFinalizers(stored.GetFinalizers())
+	labels := update.GetLabels()
+	for k, v := range stored.GetLabels() {
+		if _, ours := labels[k]; !ours {
+			if labels == nil {
+				labels = map[string]string{}
+			}
+			labels[k] = v
+		}
+	}
+	update.SetLabels(labels)
 	if keep != nil {
 		keep(stored, update)
 	}

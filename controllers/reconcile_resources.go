@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -45,12 +46,12 @@ func (r *NacosClusterReconciler) reconcileResources(ctx context.Context, nc *nac
 		return err
 	}
 	for _, svc := range []*corev1.Service{resource.HeadlessService(nc), resource.ClientService(nc)} {
-		if _, err := applyOwned(ctx, r.Client, svc, keepServiceAllocations); err != nil {
+		if _, err := applyOwned(ctx, r.Client, svc, keepServiceAllocations, serviceDrifted); err != nil {
 			return err
 		}
 	}
 	if nc.Spec.Mode == nacosv1alpha1.ModeCluster {
-		if _, err := applyOwned(ctx, r.Client, resource.PodDisruptionBudget(nc), nil); err != nil {
+		if _, err := applyOwned(ctx, r.Client, resource.PodDisruptionBudget(nc), nil, nil); err != nil {
 			return err
 		}
 	}
@@ -59,7 +60,9 @@ func (r *NacosClusterReconciler) reconcileResources(ctx context.Context, nc *nac
 		ConfigHash:  resource.ConfigHash(resource.ApplicationProperties(nc)),
 		WriterImage: r.writerImage(),
 	})
-	changed, err := applyOwned(ctx, r.Client, sts, keepStatefulSetImmutables)
+	changed, err := applyOwned(ctx, r.Client, sts, keepStatefulSetImmutables, func(stored, desired *appsv1.StatefulSet) bool {
+		return stored.Spec.Replicas == nil || *stored.Spec.Replicas != *desired.Spec.Replicas
+	})
 	if err != nil {
 		return err
 	}
@@ -74,7 +77,8 @@ func (r *NacosClusterReconciler) reconcileResources(ctx context.Context, nc *nac
 // reaches running members through the writer sidecar; the Event says so. before is the
 // member count of the stored ConfigMap, as observed this pass (0: none yet).
 func (r *NacosClusterReconciler) reconcileConfigMap(ctx context.Context, nc *nacosv1alpha1.NacosCluster, members, before int32) error {
-	changed, err := applyOwned(ctx, r.Client, resource.ConfigMap(nc, members), nil)
+	changed, err := applyOwned(ctx, r.Client, resource.ConfigMap(nc, members), nil,
+		func(stored, desired *corev1.ConfigMap) bool { return !maps.Equal(stored.Data, desired.Data) })
 	if err != nil {
 		return err
 	}
@@ -83,6 +87,12 @@ func (r *NacosClusterReconciler) reconcileConfigMap(ctx context.Context, nc *nac
 			"cluster.conf now lists %d members (was %d); running members reload it without a restart", members, before)
 	}
 	return nil
+}
+
+// serviceDrifted: peers must resolve each other before they are ready, so a hand edit of
+// publishNotReadyAddresses or the selector is put back.
+func serviceDrifted(stored, desired *corev1.Service) bool {
+	return stored.Spec.PublishNotReadyAddresses != desired.Spec.PublishNotReadyAddresses || !maps.Equal(stored.Spec.Selector, desired.Spec.Selector)
 }
 
 // keepServiceAllocations keeps what the API server allocated (cluster IPs, node ports).

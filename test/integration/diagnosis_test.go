@@ -124,9 +124,17 @@ func TestDiagnosisOfUnhealthyMembers(t *testing.T) {
 				restartWith(t, ns, "nacos-1", sim.Faults{PeerPartition: true}, nil)
 			}},
 		{name: "headless Service without publishNotReadyAddresses", pod: "nacos-1", code: nacosv1alpha1.DiagPeerDNS, text: "does not publish not-ready addresses",
-			inject: func(t *testing.T, ns string, _ types.NamespacedName) {
-				svc := &corev1.Service{}
+			inject: func(t *testing.T, ns string, key types.NamespacedName) {
+				// Paused, or the operator would put the Service right at once.
 				ctx := context.Background()
+				patch := `{"metadata":{"annotations":{"nacos.io/paused":"true"}}}`
+				if err := env.Client.Patch(ctx, newCluster(t, ns, key.Name, `{}`), rawPatch(types.MergePatchType, patch)); err != nil {
+					t.Fatal(err)
+				}
+				waitForStatus(t, key, func(nc *nacosv1alpha1.NacosCluster) error {
+					return conditionIs(nc, nacosv1alpha1.ConditionPaused, metav1.ConditionTrue)
+				})
+				svc := &corev1.Service{}
 				if err := env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "nacos-headless"}, svc); err != nil {
 					t.Fatal(err)
 				}
