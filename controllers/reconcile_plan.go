@@ -58,6 +58,7 @@ func (r *NacosClusterReconciler) rolloutInput(nc *nacosv1alpha1.NacosCluster, w 
 	}
 	ro := nc.Spec.Rollout
 	in.MemberReadyTimeout, in.StuckTimeout, in.RefreshMaxAge = durationOr(ro.MemberReadyTimeout), durationOr(ro.StuckMemberTimeout), durationOr(ro.MemberRefreshMaxAge)
+	in.StabilizationDelay = durationOr(ro.StabilizationDelay)
 	for i, m := range w.obs.Members {
 		if int32(i) >= n {
 			break
@@ -75,8 +76,11 @@ func rolloutMember(ordinal int, m observe.Member) rollout.Member {
 	if p := m.Pod; p != nil {
 		rm.Exists, rm.UID, rm.CreatedAt = true, string(p.UID), p.CreationTimestamp.Time
 		for _, c := range p.Status.Conditions {
-			if c.Type == corev1.PodReady && c.Status != corev1.ConditionTrue {
+			switch {
+			case c.Type == corev1.PodReady && c.Status != corev1.ConditionTrue:
 				rm.NotReadySince = c.LastTransitionTime.Time
+			case c.Type == corev1.PodReady:
+				rm.ReadySince = c.LastTransitionTime.Time
 			}
 		}
 		rm.Revision = p.Labels["controller-revision-hash"]

@@ -105,7 +105,9 @@ const (
 // +kubebuilder:validation:XValidation:rule="!has(self.size) || !has(oldSelf.size) || !isQuantity(string(self.size)) || !isQuantity(string(oldSelf.size)) || quantity(string(self.size)).compareTo(quantity(string(oldSelf.size))) >= 0",messageExpression="'persistence.size cannot shrink from ' + string(oldSelf.size) + ' to ' + string(self.size) + ': a PersistentVolumeClaim can only grow'"
 // +kubebuilder:validation:XValidation:rule="has(self.storageClassName) == has(oldSelf.storageClassName) && (!has(self.storageClassName) || self.storageClassName == oldSelf.storageClassName)",message="persistence.storageClassName cannot change after creation: existing claims keep their class; create a new NacosCluster to move data to another class"
 type PersistenceSpec struct {
-	// Size of each member's data volume. It may grow later, never shrink.
+	// Size of each member's data volume. It may grow later, never shrink. A larger size
+	// applies to new claims; existing claims are not resized by the operator yet (expand
+	// them with kubectl when the StorageClass allows volume expansion).
 	// +kubebuilder:default="10Gi"
 	// +optional
 	Size resource.Quantity `json:"size,omitempty"`

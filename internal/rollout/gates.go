@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
 	"github.com/nacos-operator/nacos-operator/internal/resource"
@@ -25,6 +26,7 @@ var gates = []gate{
 	{nacosv1alpha1.GateMembershipMismatch, membershipConsistent},
 	{nacosv1alpha1.GateNoRaftLeader, raftLeaderElected},
 	{nacosv1alpha1.GatePreviousMemberNotRejoined, previousMemberRejoined},
+	{nacosv1alpha1.GateStabilizing, stabilized},
 }
 
 // GateNames lists the gates in order (for the skip-gates annotation's validation).
@@ -177,6 +179,20 @@ func previousMemberRejoined(in Input) (string, string, bool) {
 		}
 		if msg := peerSeesRejoined(in, m, address); msg != "" {
 			return in.Last.Member, msg, false
+		}
+	}
+	return "", "", true
+}
+
+// stabilized: the member restarted last has been Ready for StabilizationDelay.
+func stabilized(in Input) (string, string, bool) {
+	if in.StabilizationDelay <= 0 || restartedByThisRollout(in) == "" {
+		return "", "", true
+	}
+	for _, m := range in.Members {
+		if m.Name == in.Last.Member && !m.ReadySince.IsZero() && in.Now.Sub(m.ReadySince) < in.StabilizationDelay {
+			return m.Name, fmt.Sprintf("%s has been Ready since %s; waiting %s before the next restart", m.Name,
+				m.ReadySince.UTC().Format(time.RFC3339), in.StabilizationDelay), false
 		}
 	}
 	return "", "", true

@@ -24,7 +24,7 @@ func Plan(in Input) Decision {
 	}
 	if stuck, ok := stuckMember(in, outdated); ok {
 		// Even a stuck member waits for the cache and for the member restarted before it.
-		for _, g := range []gate{gates[0], gates[1], gates[len(gates)-1]} {
+		for _, g := range []gate{gates[0], gates[1], gates[len(gates)-2]} {
 			if member, msg, ok := g.check(in); !ok && !in.SkipGates[g.name] {
 				return wait(d, g.name, member, msg, in)
 			}

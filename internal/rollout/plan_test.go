@@ -77,6 +77,12 @@ func TestPlan(t *testing.T) {
 		{name: "a blip is not stuck: time counts from turning not Ready", f: healthyCluster(3, 0).member(1, func(m *Member) {
 			m.KubeReady, m.NotReadySince = false, t0.Add(-10*time.Second)
 		}), action: ActionWait, gate: nacosv1alpha1.GatePodsNotReady, member: "n-1"},
+		{name: "stabilizing after the previous member rejoined", f: healthyCluster(3, 0).updated(2).lastRestart(2, t0.Add(-time.Minute)).
+			member(2, func(m *Member) { m.ReadySince = t0.Add(-3 * time.Second) }).with(func(in *Input) { in.StabilizationDelay = 10 * time.Second }),
+			action: ActionWait, gate: nacosv1alpha1.GateStabilizing, member: "n-2", message: "waiting 10s before the next restart"},
+		{name: "stabilized", f: healthyCluster(3, 0).updated(2).lastRestart(2, t0.Add(-time.Minute)).
+			member(2, func(m *Member) { m.ReadySince = t0.Add(-11 * time.Second) }).with(func(in *Input) { in.StabilizationDelay = 10 * time.Second }),
+			action: ActionDelete, member: "n-1"},
 		{name: "deadline passed while waiting", f: healthyCluster(3, 0).updated(2).lastRestart(2, t0.Add(-time.Hour)).member(2, func(m *Member) {
 			m.NamingUP, m.NamingMessage = false, "Distro snapshot load failed"
 		}), action: ActionWait, gate: nacosv1alpha1.GateDistroNotInitialized, deadline: true},
@@ -115,7 +121,7 @@ func TestPlan(t *testing.T) {
 
 func TestGateNamesAreConditionReasonsInOrder(t *testing.T) {
 	want := []string{"CacheNotInSync", "MemberTerminating", "PodsNotReady", "MembersNotHealthy", "DistroNotInitialized",
-		"MembershipMismatch", "NoRaftLeader", "PreviousMemberNotRejoined"}
+		"MembershipMismatch", "NoRaftLeader", "PreviousMemberNotRejoined", "Stabilizing"}
 	if got := GateNames(); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("gates %v", got)
 	}

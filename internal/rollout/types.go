@@ -20,7 +20,9 @@ type Member struct {
 	CreatedAt   time.Time // pod creation
 	// NotReadySince is when the pod last turned not Ready (its creation if never Ready).
 	NotReadySince time.Time
-	Revision      string
+	// ReadySince is when the pod last turned Ready (zero while not Ready).
+	ReadySince time.Time
+	Revision   string
 
 	Reachable     bool // the Nacos API answered
 	NacosReady    bool
@@ -54,6 +56,7 @@ type Input struct {
 	TransferLeadership bool
 
 	MemberReadyTimeout time.Duration
+	StabilizationDelay time.Duration
 	StuckTimeout       time.Duration
 	RefreshMaxAge      time.Duration
 }

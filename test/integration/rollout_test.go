@@ -23,7 +23,7 @@ import (
 const (
 	// transferLeadership: embedded storage, whose config readiness needs a Raft leader, so
 	// the leader hands over before its restart and no member blinks during an election.
-	transferLeadership = `rollout: {transferRaftLeadership: true}`
+	transferLeadership = `rollout: {transferRaftLeadership: true, stabilizationDelay: 0s}`
 	// externalMySQL: config readiness does not depend on Raft.
 	externalMySQL = `storage: {type: mysql, mysql: {host: mysql.db, credentialsSecretRef: {name: db}}}`
 )
@@ -38,6 +38,9 @@ func sizedCluster(t testing.TB, ns string, n int, extra ...string) types.Namespa
 		t.Fatal(err)
 	}
 	spec := fmt.Sprintf("replicas: %d\n%s", n, strings.Join(extra, "\n"))
+	if !strings.Contains(spec, "rollout:") {
+		spec += "\nrollout: {stabilizationDelay: 0s}" // tests measure the gates, not the pause
+	}
 	if err := env.Client.Create(ctx, newCluster(t, ns, key.Name, spec)); err != nil {
 		t.Fatal(err)
 	}
