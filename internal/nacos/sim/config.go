@@ -180,7 +180,9 @@ func (v version) atLeast(major, minor, patch int) bool {
 	return v.patch >= patch
 }
 
-// raftPort follows MemberUtil.calculateRaftPort: the main port minus 1000.
+// raftAddress follows MemberUtil.calculateRaftPort: the main port minus 1000. The simulator
+// keeps its own copy rather than import the operator's (resource.RaftAddress): it is a model
+// of Nacos and must not change when operator code does.
 func raftAddress(address string) string {
 	host, port, err := net.SplitHostPort(address)
 	if err != nil {
