@@ -41,7 +41,7 @@ type Options struct {
 }
 
 // Client talks to one Nacos member over HTTP. It is safe for concurrent use; keep
-// one per member (see Factory) so that the detected version and token survive.
+// one per member (see Pool) so that the detected version and token survive.
 type Client struct {
 	address string
 	opts    Options
@@ -109,33 +109,3 @@ func defaultHTTPClient() *http.Client {
 
 // Address returns the "host:port" the client talks to.
 func (c *Client) Address() string { return c.address }
-
-// Factory hands out one *Client per member address. The operator injects it so
-// tests can substitute a simulator and so token caches survive between reconciles.
-type Factory interface {
-	For(address string) *Client
-}
-
-// NewFactory returns a Factory whose clients share opts and one HTTP client
-// (and so one connection pool). Clients are kept for the life of the factory;
-// addresses are the stable DNS names of StatefulSet pods, so the set stays small.
-func NewFactory(opts Options) Factory {
-	return &factory{opts: withDefaults(opts), clients: map[string]*Client{}}
-}
-
-type factory struct {
-	opts    Options
-	mu      sync.Mutex
-	clients map[string]*Client
-}
-
-func (f *factory) For(address string) *Client {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	c, ok := f.clients[address]
-	if !ok {
-		c = New(address, f.opts)
-		f.clients[address] = c
-	}
-	return c
-}

@@ -62,12 +62,12 @@ func TestConcurrentUse(t *testing.T) {
 	}
 }
 
-func TestFactoryConcurrentFor(t *testing.T) {
-	f := NewFactory(Options{})
+func TestPoolConcurrentFor(t *testing.T) {
+	p := NewPool(Options{})
 	got := make([]*Client, 16)
 	var wg sync.WaitGroup
 	for i := range got {
-		wg.Go(func() { got[i] = f.For("nacos-0:8848") })
+		wg.Go(func() { got[i] = p.For("nacos-0:8848", Auth{}) })
 	}
 	wg.Wait()
 	for _, c := range got {

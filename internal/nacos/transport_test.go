@@ -157,14 +157,14 @@ func TestUserAgentNeverClaimsToBeAPeer(t *testing.T) {
 	}
 }
 
-func TestFactoryKeepsOneClientPerAddress(t *testing.T) {
-	f := NewFactory(Options{Timeout: time.Second})
-	a, b := f.For("nacos-0:8848"), f.For("nacos-1:8848")
-	if a == b || f.For("nacos-0:8848") != a || a.Address() != "nacos-0:8848" {
-		t.Fatalf("factory returned %p %p %p", a, b, f.For("nacos-0:8848"))
+func TestPoolKeepsOneClientPerAddress(t *testing.T) {
+	p := NewPool(Options{Timeout: time.Second})
+	a, b := p.For("nacos-0:8848", Auth{}), p.For("nacos-1:8848", Auth{})
+	if a == b || p.For("nacos-0:8848", Auth{}) != a || a.Address() != "nacos-0:8848" {
+		t.Fatalf("pool returned %p %p %p", a, b, p.For("nacos-0:8848", Auth{}))
 	}
 	if a.http != b.http || a.opts.Timeout != time.Second {
-		t.Errorf("clients do not share the factory's HTTP client and options")
+		t.Errorf("clients do not share the pool's HTTP client and options")
 	}
 }
 
