@@ -31,7 +31,7 @@ func membership(in Input, m Member, _ bool) []nacosv1alpha1.Finding {
 	var missing []string
 	for _, a := range in.Desired {
 		if !listed[a] {
-			missing = append(missing, podName(a))
+			missing = append(missing, resource.PodName(a))
 		}
 	}
 	if len(phantom) > 0 {
@@ -63,7 +63,7 @@ func peersUnreachable(in Input, m Member, _ bool) []nacosv1alpha1.Finding {
 	var seen []string
 	for _, v := range m.View {
 		if v.Address != m.Address && v.State != "UP" && reachable[v.Address] {
-			seen = append(seen, podName(v.Address)+" "+string(v.State))
+			seen = append(seen, resource.PodName(v.Address)+" "+string(v.State))
 		}
 	}
 	if len(seen) == 0 {
@@ -98,7 +98,7 @@ func peerDNS(in Input, m Member, _ bool) []nacosv1alpha1.Finding {
 	}
 	var lacking []string
 	for _, a := range in.Desired {
-		if name := podName(a); !in.Endpoints[name] && name != m.Name {
+		if name := resource.PodName(a); !in.Endpoints[name] && name != m.Name {
 			lacking = append(lacking, name)
 		}
 	}
@@ -150,15 +150,4 @@ func initializing(in Input, m Member) []nacosv1alpha1.Finding {
 		return finding(nacosv1alpha1.DiagStillInitializing, "%s started at %s and is loading Distro data from its peers (Nacos retries every 30 s): wait", m.Name, started)
 	}
 	return finding(nacosv1alpha1.DiagStillInitializing, "%s has not initialized Distro more than %s after its start at %s, with no visible cause: read logs/protocol-distro.log and naming-distro.log in its pod", m.Name, in.Window, started)
-}
-
-func podName(address string) string {
-	host, _, err := net.SplitHostPort(address)
-	if err != nil {
-		host = address
-	}
-	if i := strings.Index(host, "."); i > 0 && strings.Contains(host, ".svc.") {
-		return host[:i]
-	}
-	return host
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
 )
@@ -69,6 +70,19 @@ func RaftAddress(address string) string {
 		return address
 	}
 	return net.JoinHostPort(host, strconv.Itoa(n-1000))
+}
+
+// PodName is the pod name of a member FQDN address (<pod>.<svc>.<ns>.svc.<domain>:port), for
+// readable messages; other addresses come back as their host.
+func PodName(address string) string {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		host = address
+	}
+	if i := strings.Index(host, "."); i > 0 && strings.Contains(host, ".svc.") {
+		return host[:i]
+	}
+	return host
 }
 
 // SelectorLabels select the member pods of one NacosCluster.

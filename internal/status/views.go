@@ -2,7 +2,6 @@ package status
 
 import (
 	"fmt"
-	"net"
 	"sort"
 	"strconv"
 	"strings"
@@ -52,13 +51,13 @@ func viewFindings(m observe.Member, desired []string, standalone bool) (mismatch
 			mismatch = append(mismatch, fmt.Sprintf("%s lists %s, which is not a desired member", m.Name, v.Address))
 		case v.State != "UP":
 			// failAccessCnt is left out: it grows every probe and would rewrite status each pass.
-			unhealthy = append(unhealthy, fmt.Sprintf("%s sees %s %s", m.Name, short(v.Address), v.State))
+			unhealthy = append(unhealthy, fmt.Sprintf("%s sees %s %s", m.Name, resource.PodName(v.Address), v.State))
 		}
 	}
 	if !standalone {
 		for _, a := range desired {
 			if !seen[a] {
-				mismatch = append(mismatch, fmt.Sprintf("%s does not list %s", m.Name, short(a)))
+				mismatch = append(mismatch, fmt.Sprintf("%s does not list %s", m.Name, resource.PodName(a)))
 			}
 		}
 	}
@@ -151,18 +150,6 @@ func selfView(m observe.Member) (nacos.Member, bool) {
 		}
 	}
 	return nacos.Member{}, false
-}
-
-// short is the pod name of a member FQDN (<pod>.<svc>.<ns>.svc.<domain>), for readable messages.
-func short(address string) string {
-	host, _, err := net.SplitHostPort(address)
-	if err != nil {
-		host = address
-	}
-	if strings.Contains(host, ".svc.") {
-		return strings.SplitN(host, ".", 2)[0]
-	}
-	return host
 }
 
 // versionLess compares dotted versions numerically.
