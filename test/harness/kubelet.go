@@ -249,6 +249,9 @@ func nacosContainer(pod *corev1.Pod) corev1.Container {
 }
 
 func (k *Kubelet) allocateIP() string {
+	if a, ok := k.Runner.(IPAllocator); ok {
+		return a.AllocateIP()
+	}
 	k.next++
 	return fmt.Sprintf("%s%d.%d", k.IPPrefix, k.next/250, k.next%250+1)
 }

@@ -85,20 +85,55 @@ func (k *Kubelet) configMapData(ctx context.Context, pod *corev1.Pod) (map[strin
 	return nil, fmt.Errorf("pod %s has no ConfigMap volume", pod.Name)
 }
 
-// resolveEnv evaluates the nacos container's env, reading Secrets like the kubelet.
+// resolveEnv evaluates the nacos container's env, reading Secrets and ConfigMaps like the kubelet.
 func (k *Kubelet) resolveEnv(ctx context.Context, pod *corev1.Pod) (map[string]string, error) {
+	return ResolveEnv(nacosContainer(pod), func(obj client.Object, name, key string) (string, error) {
+		if err := k.Client.Get(ctx, client.ObjectKey{Namespace: pod.Namespace, Name: name}, obj); err != nil {
+			return "", err
+		}
+		switch o := obj.(type) {
+		case *corev1.Secret:
+			return string(o.Data[key]), nil
+		case *corev1.ConfigMap:
+			return o.Data[key], nil
+		}
+		return "", nil
+	})
+}
+
+// Lookup reads key of the Secret or ConfigMap obj (an empty *corev1.Secret or
+// *corev1.ConfigMap) named name, filling obj.
+type Lookup func(obj client.Object, name, key string) (string, error)
+
+// ResolveEnv evaluates a container's env as the kubelet does: literal values, secretKeyRef
+// and configMapKeyRef (a missing optional reference leaves the variable out).
+func ResolveEnv(c corev1.Container, lookup Lookup) (map[string]string, error) {
 	out := map[string]string{}
-	for _, e := range nacosContainer(pod).Env {
-		if e.ValueFrom == nil || e.ValueFrom.SecretKeyRef == nil {
-			out[e.Name] = e.Value
+	for _, e := range c.Env {
+		var obj client.Object
+		var name, key string
+		var optional *bool
+		switch {
+		case e.ValueFrom == nil:
+			out[e.Name] = e.Value // the operator uses no $(VAR) references
 			continue
+		case e.ValueFrom.SecretKeyRef != nil:
+			ref := e.ValueFrom.SecretKeyRef
+			obj, name, key, optional = &corev1.Secret{}, ref.Name, ref.Key, ref.Optional
+		case e.ValueFrom.ConfigMapKeyRef != nil:
+			ref := e.ValueFrom.ConfigMapKeyRef
+			obj, name, key, optional = &corev1.ConfigMap{}, ref.Name, ref.Key, ref.Optional
+		default:
+			return nil, fmt.Errorf("env %s: only values, secretKeyRef and configMapKeyRef are supported by the fake kubelet", e.Name)
 		}
-		ref := e.ValueFrom.SecretKeyRef
-		secret := &corev1.Secret{}
-		if err := k.Client.Get(ctx, client.ObjectKey{Namespace: pod.Namespace, Name: ref.Name}, secret); err != nil {
-			return nil, fmt.Errorf("env %s: Secret %s: %w", e.Name, ref.Name, err)
+		v, err := lookup(obj, name, key)
+		if err != nil {
+			if optional != nil && *optional {
+				continue
+			}
+			return nil, fmt.Errorf("env %s: %T %s: %w", e.Name, obj, name, err)
 		}
-		out[e.Name] = string(secret.Data[ref.Key])
+		out[e.Name] = v
 	}
 	return out, nil
 }

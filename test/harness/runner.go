@@ -33,6 +33,12 @@ type Runner interface {
 	Run(p PodRun) (Running, error)
 }
 
+// IPAllocator is implemented by a Runner whose members need pod IPs of its own (the real
+// runner's bridge); the kubelet hands out loopback IPs otherwise.
+type IPAllocator interface {
+	AllocateIP() string
+}
+
 // SimRunner runs a simulated member per pod.
 type SimRunner struct {
 	// Periods of the simulated members (sim.FastPeriods() when zero).
@@ -50,7 +56,7 @@ func (r SimRunner) Run(p PodRun) (Running, error) {
 	}
 	props := readProperties(filepath.Join(p.Home, "conf", "application.properties"))
 	cfg := sim.Config{
-		Version:    versionFromImage(p.Image),
+		Version:    VersionFromImage(p.Image),
 		Address:    p.Address,
 		Bind:       p.IP + ":8848",
 		Home:       p.Home,
@@ -85,9 +91,9 @@ func (r SimRunner) Run(p PodRun) (Running, error) {
 	return m, nil
 }
 
-// versionFromImage reads the Nacos version from an official tag (nacos/nacos-server:v2.5.1).
+// VersionFromImage reads the Nacos version from an official tag (nacos/nacos-server:v2.5.1).
 // A tag that is not a version (say :vbroken) makes the member fail to start, like a bad image.
-func versionFromImage(image string) string {
+func VersionFromImage(image string) string {
 	if i := strings.LastIndex(image, ":v"); i >= 0 {
 		return strings.SplitN(image[i+2:], "-", 2)[0]
 	}
