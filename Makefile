@@ -17,7 +17,8 @@ KUBECTL ?= $(shell command -v kubectl 2>/dev/null || echo $(CURDIR)/bin/kubectl)
 
 GOTEST_FLAGS ?= -count=1
 FUZZTIME ?= 30s
-NACOS_VERSION ?= 2.5.1
+# Real Nacos servers built from source by hack/nacos-server.sh (make nacos-server, make test-nacos).
+NACOS_VERSIONS ?= 2.5.1 3.0.3
 export GOWORK = off
 
 .PHONY: all
@@ -61,6 +62,10 @@ verify: generate manifests fmt vet ## Check that generated files and formatting 
 test: manifests generate control-plane ## Unit and integration tests (real etcd, kube-apiserver, kube-controller-manager).
 	KUBEBUILDER_ASSETS="$$(hack/control-plane.sh)" go test $(GOTEST_FLAGS) ./...
 
+.PHONY: test-nacos
+test-nacos: nacos-server netns-tools ## The real-Nacos lane (root): real members in network namespaces, held against the simulator.
+	NACOS_REAL=1 NACOS_VERSIONS="$(NACOS_VERSIONS)" go test $(GOTEST_FLAGS) -timeout 75m -v -run '^TestRealServer$$' ./test/fidelity/
+
 .PHONY: control-plane
 control-plane: ## Build (once, cached under ~/.cache) etcd, kube-apiserver, kube-controller-manager and kubectl.
 	@K8S_VERSION=$(K8S_VERSION) hack/control-plane.sh >/dev/null
@@ -85,8 +90,12 @@ build: generate ## Build the manager binary into bin/manager.
 	go build -o $(LOCALBIN)/manager .
 
 .PHONY: nacos-server
-nacos-server: ## Lay out a real Nacos server from Maven Central (NACOS_VERSION, default 2.5.1); see docs/real-nacos.md.
-	hack/nacos-server.sh $(NACOS_VERSION)
+nacos-server: ## Build real Nacos servers (NACOS_VERSIONS) from source, laid out like the image; see docs/real-nacos.md.
+	NACOS_VERSIONS="$(NACOS_VERSIONS)" hack/nacos-server.sh >/dev/null
+
+.PHONY: netns-tools
+netns-tools: ## Install what the real-member runner needs (iproute2, util-linux, iptables); needs root.
+	hack/netns-tools.sh
 
 .PHONY: sim
 sim: ## Build the Nacos member simulator into bin/nacos-sim.

@@ -22,6 +22,8 @@ var operatorEnv = map[string]string{
 	"NACOS_AUTH_IDENTITY_VALUE":  "spec.auth",
 	"JVM_XMS":                    "spec.config.jvm.heap",
 	"JVM_XMX":                    "spec.config.jvm.heap",
+	"JVM_XMN":                    "spec.config.jvm.heap",
+	"JAVA_OPT":                   "spec.config.jvm.options",
 }
 
 // Validate checks what the CRD schema cannot check within its CEL cost budget (env names

@@ -103,7 +103,7 @@ func TestWriterDeliversConfigMapUpdatesToARunningMember(t *testing.T) {
 	if _, err := Sync(source, target); err != nil {
 		t.Fatal(err)
 	}
-	m, err := sim.New(sim.Config{Version: "2.5.1", Address: three[0], Home: home, Periods: sim.FastPeriods()})
+	m, err := sim.New(sim.Config{Version: "2.5.1", Address: three[0], Home: home, Periods: sim.FastPeriods(), Storage: sim.StorageMySQL})
 	must(t, err)
 	must(t, m.Start())
 	t.Cleanup(m.Stop)

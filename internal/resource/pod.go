@@ -150,11 +150,16 @@ func env(nc *nacosv1alpha1.NacosCluster) []corev1.EnvVar {
 		out = append(out, corev1.EnvVar{Name: "EMBEDDED_STORAGE", Value: "embedded"})
 	}
 	if h := nc.Spec.Config.JVM.Heap; h != nil {
-		mib := fmt.Sprintf("%dm", h.Value()/(1<<20))
-		out = append(out, corev1.EnvVar{Name: "JVM_XMS", Value: mib}, corev1.EnvVar{Name: "JVM_XMX", Value: mib})
+		// The young generation follows the heap: the image's JVM_XMN default (512m) is more
+		// than a small heap holds.
+		mib := h.Value() / (1 << 20)
+		out = append(out, corev1.EnvVar{Name: "JVM_XMS", Value: fmt.Sprintf("%dm", mib)}, corev1.EnvVar{Name: "JVM_XMX", Value: fmt.Sprintf("%dm", mib)},
+			corev1.EnvVar{Name: "JVM_XMN", Value: fmt.Sprintf("%dm", mib/2)})
 	}
 	if len(nc.Spec.Config.JVM.Options) > 0 {
-		out = append(out, corev1.EnvVar{Name: "JAVA_OPT_EXT", Value: strings.Join(nc.Spec.Config.JVM.Options, " ")})
+		// JAVA_OPT, not JAVA_OPT_EXT: docker-startup.sh puts JAVA_OPT_EXT after -jar, where the
+		// JVM never sees it (Spring gets it as an argument); it prepends the caller's JAVA_OPT.
+		out = append(out, corev1.EnvVar{Name: "JAVA_OPT", Value: strings.Join(nc.Spec.Config.JVM.Options, " ")})
 	}
 	return out
 }

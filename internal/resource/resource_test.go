@@ -208,3 +208,28 @@ func TestAuthSecretOnlyWhereNacosNeedsIt(t *testing.T) {
 		})
 	}
 }
+
+// The image's docker-startup.sh is the contract: facts learned running it on real members.
+func TestEnvFollowsTheImageStartScript(t *testing.T) {
+	nc := sample(func(nc *nacosv1alpha1.NacosCluster) {
+		heap := resource.MustParse("256Mi")
+		nc.Spec.Config.JVM = nacosv1alpha1.JVMSpec{Heap: &heap, Options: []string{"-XX:+UseG1GC", "-Dx=y"}}
+	})
+	env := map[string]string{}
+	for _, e := range StatefulSet(nc, Inputs{Replicas: 3}).Spec.Template.Spec.Containers[0].Env {
+		env[e.Name] = e.Value
+	}
+	// JAVA_OPT_EXT lands after -jar: the JVM would never see the options.
+	if env["JAVA_OPT"] != "-XX:+UseG1GC -Dx=y" || env["JAVA_OPT_EXT"] != "" {
+		t.Errorf("JVM options: JAVA_OPT=%q JAVA_OPT_EXT=%q, want them in JAVA_OPT only", env["JAVA_OPT"], env["JAVA_OPT_EXT"])
+	}
+	// The image's JVM_XMN (512m) does not fit a 256m heap.
+	if env["JVM_XMS"] != "256m" || env["JVM_XMX"] != "256m" || env["JVM_XMN"] != "128m" {
+		t.Errorf("heap env: XMS=%q XMX=%q XMN=%q, want 256m 256m 128m", env["JVM_XMS"], env["JVM_XMX"], env["JVM_XMN"])
+	}
+	// Our properties replace the image's: its Derby/Hikari pool timeout (30 s) must survive,
+	// or a busy node fails embedded storage with "Login timeout exceeded" (code default 3 s).
+	if p := ApplicationProperties(nc); !strings.Contains(p, "db.pool.config.connectionTimeout=30000\n") {
+		t.Errorf("application.properties lacks the image's pool timeout:\n%s", p)
+	}
+}

@@ -99,7 +99,7 @@ func (p *Pods) Start(ordinal int) (harness.Running, error) {
 	p.dns[p.Address(ordinal)] = ip + ":8848"
 	p.mu.Unlock()
 	m, err := p.Runner.Run(harness.PodRun{Namespace: p.NC.Namespace, Name: name, IP: ip, Address: p.Address(ordinal),
-		Home: home, Image: p.NC.Spec.Image, Env: p.env, Resolve: p.resolve})
+		Home: home, Image: p.NC.Spec.ContainerImage(), Env: p.env, Resolve: p.resolve})
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -227,3 +228,14 @@ func memberText(m nacos.Member) string {
 func errText(err error) string {
 	return "error: " + string(nacos.KindOf(err))
 }
+
+// viewOf is the client's view of a member asked with the identity header (for waits).
+func viewOf(ctx context.Context, dial string, major int) View {
+	return view(ctx, nacos.New(dial, nacos.Options{Major: major, Timeout: 2 * time.Second,
+		Auth: nacos.Auth{IdentityKey: AuthValues.IdentityKey, IdentityValue: AuthValues.IdentityValue}}))
+}
+
+var tokenValue = regexp.MustCompile(`("(?:accessToken|password)"\s*:\s*")[^"]*"`)
+
+// redactToken keeps tokens and passwords out of recorded bodies.
+func redactToken(body string) string { return tokenValue.ReplaceAllString(body, `${1}<redacted>"`) }

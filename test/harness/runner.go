@@ -46,6 +46,9 @@ type SimRunner struct {
 	// Faults, when set, gives the faults a member starts with (e.g. Distro stuck after a
 	// restart), applied before its Distro starts loading.
 	Faults func(p PodRun) sim.Faults
+	// Configure, when set, adjusts a member's configuration before it starts (e.g. the
+	// start phase of a real member, sim.Config.StartDelay).
+	Configure func(p PodRun, c *sim.Config)
 }
 
 // Run starts a sim.Member configured the way the image's start script would configure Nacos.
@@ -77,6 +80,9 @@ func (r SimRunner) Run(p PodRun) (Running, error) {
 	}
 	if strings.HasPrefix(cfg.Version, "3.") {
 		cfg.ConsoleBind = p.IP + ":8080"
+	}
+	if r.Configure != nil {
+		r.Configure(p, &cfg)
 	}
 	m, err := sim.New(cfg)
 	if err != nil {

@@ -89,7 +89,14 @@ func TestDiagnosisOfUnhealthyMembers(t *testing.T) {
 		{name: "lone member", pod: "nacos-1", code: nacosv1alpha1.DiagLoneMember, text: "lists only itself, so Nacos waits for a server list forever",
 			inject: func(t *testing.T, ns string, _ types.NamespacedName) {
 				kubelet.StopWriter(ns, "nacos-1")
-				restartWith(t, ns, "nacos-1", sim.Faults{}, func(m *sim.Member) { writeConf(t, m, m.Address()) })
+				// Its data is gone too: with its old Raft peers persisted, an embedded-storage
+				// member never opens its port (no nacos_config leader), as a real one does not.
+				restartWith(t, ns, "nacos-1", sim.Faults{}, func(m *sim.Member) {
+					writeConf(t, m, m.Address())
+					if err := os.RemoveAll(filepath.Join(m.Home(), "data")); err != nil {
+						t.Fatal(err)
+					}
+				})
 			}},
 		{name: "stale cluster.conf never reloaded", pod: "nacos-1", code: nacosv1alpha1.DiagMissingPeers, text: "nacos-1 does not list nacos-2",
 			inject: func(t *testing.T, ns string, _ types.NamespacedName) {

@@ -99,7 +99,10 @@ func TestClusterConfReloadByRenameButNotBySymlinkSwap(t *testing.T) {
 	must(t, os.WriteFile(filepath.Join(conf, "..v1", "cluster.conf"), []byte(strings.Join(three, "\n")), 0o644))
 	must(t, os.Symlink("..v1", filepath.Join(conf, "..data")))
 	must(t, os.Symlink("..data/cluster.conf", filepath.Join(conf, "cluster.conf")))
-	m, err := New(Config{Version: "2.5.1", Address: three[0], Home: dir, Periods: FastPeriods()})
+	m, err := New(Config{Version: "2.5.1", Address: three[0], Home: dir, Periods: FastPeriods(),
+		// External storage: the peers listed never run, and an embedded-storage member would keep
+		// its HTTP port closed without a nacos_config leader.
+		Storage: StorageMySQL})
 	must(t, err)
 	must(t, m.Start())
 	t.Cleanup(m.Stop)
@@ -147,7 +150,7 @@ func TestBadOrEmptyClusterConfKeepsMembershipAndSelfIsAppended(t *testing.T) {
 	self := "nacos-0.nacos-hs.ns.svc.cluster.local:8848"
 	listed := []string{"nacos-0.nacos-hs:8848", "nacos-1.nacos-hs.ns.svc.cluster.local:8848", "nacos-2.nacos-hs.ns.svc.cluster.local:8848"}
 	must(t, WriteClusterConf(dir, listed))
-	m, err := New(Config{Version: "2.5.1", Address: self, Bind: "127.0.15.1:8848", Home: dir, Periods: FastPeriods()})
+	m, err := New(Config{Version: "2.5.1", Address: self, Bind: "127.0.15.1:8848", Home: dir, Periods: FastPeriods(), Storage: StorageMySQL})
 	must(t, err)
 	must(t, m.Start())
 	t.Cleanup(m.Stop)

@@ -101,6 +101,11 @@ type Config struct {
 	Auth AuthConfig
 	// FailAccessCnt is nacos.core.member.fail-access-cnt (3).
 	FailAccessCnt int
+	// StartDelay keeps the HTTP port closed for this long after Start, as a real member's is
+	// while Spring and the Raft groups start (55-65 s for a 2.5.1 cluster member here, see
+	// docs/simulator.md). Member reports to peers wait for the port, as the real report task
+	// waits for the web server.
+	StartDelay time.Duration
 	// Periods of background tasks; zero values take Nacos's defaults.
 	Periods Periods
 	// Clock drives every period and timestamp; defaults to the real clock.

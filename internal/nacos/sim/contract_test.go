@@ -125,9 +125,9 @@ func TestContract3x(t *testing.T) {
 		{name: "v3 liveness", path: "/nacos/v3/admin/core/state/liveness", status: 200, contentType: jsonType, json: map[string]any{"code": 0, "message": "success", "data": "ok"}},
 		{name: "v3 readiness ok", path: "/nacos/v3/admin/core/state/readiness", ready: true, status: 200, contentType: jsonType, json: map[string]any{"code": 0, "data": "ok"}},
 		{name: "v3 readiness 200 + 30000", path: "/nacos/v3/admin/core/state/readiness", status: 200, contentType: jsonType, json: map[string]any{"code": 30000, "message": "naming not in readiness", "data": nil}},
-		{name: "v3 state", path: "/nacos/v3/admin/core/state", status: 200, contentType: jsonType, json: map[string]any{"code": 0, "data": map[string]any{
+		{name: "v3 state", path: "/nacos/v3/admin/core/state", status: 200, contentType: jsonType, json: map[string]any{"code": 0, "data": withClusterState(map[string]any{
 			"version": "3.0.3", "startup_mode": "cluster", "function_mode": nil, "server_port": "8848", "auth_enabled": "true", "auth_system_type": "nacos",
-			"auth_admin_request": "true", "console_ui_enabled": "true", "datasource_platform": "mysql", "data_load_retryDelayMs": "150"}}},
+			"auth_admin_request": "true", "console_ui_enabled": "true", "datasource_platform": "mysql", "data_load_retryDelayMs": "150"})}},
 		{name: "v3 node list needs admin auth", path: "/nacos/v3/admin/core/cluster/node/list", status: 403, contentType: jsonType, json: map[string]any{"status": 403, "error": "Forbidden", "message": "Code: 401, Message: user not found!."}},
 		{name: "v3 node list with identity", path: "/nacos/v3/admin/core/cluster/node/list", header: identity, status: 200, contentType: jsonType, json: map[string]any{"code": 0, "message": "success"}},
 		{name: "v3 metrics with identity", path: "/nacos/v3/admin/ns/ops/metrics?onlyStatus=true", header: identity, status: 200, contentType: jsonType, json: map[string]any{"code": 0, "data": map[string]any{"status": "DOWN"}}},
@@ -149,4 +149,16 @@ func TestContract3x(t *testing.T) {
 	if !strings.Contains(msg, `"code":40000`) || !strings.Contains(msg, "/nacos/v3/admin/core/cluster/node/list") {
 		t.Fatalf("410 message %q", msg)
 	}
+}
+
+// withClusterState adds the settings every cluster member publishes in its state map.
+func withClusterState(m map[string]any) map[string]any {
+	for _, extra := range []map[string]any{staticState, clusterState} {
+		for k, v := range extra {
+			if _, ok := m[k]; !ok {
+				m[k] = v
+			}
+		}
+	}
+	return m
 }

@@ -37,6 +37,12 @@ func call(t *testing.T, method, addr, path string, header map[string]string) ans
 	}
 	client := &http.Client{Timeout: 5 * time.Second}
 	resp, err := client.Do(req)
+	// An embedded-storage cluster member opens its HTTP port only once its nacos_config
+	// group has a leader (as a real one does): wait for the port, with a deadline.
+	for deadline := time.Now().Add(5 * time.Second); err != nil && strings.Contains(err.Error(), "connection refused") && time.Now().Before(deadline); {
+		<-time.After(10 * time.Millisecond)
+		resp, err = client.Do(req)
+	}
 	if err != nil {
 		t.Fatalf("%s %s%s: %v", method, addr, path, err)
 	}
@@ -83,6 +89,9 @@ func startCluster(t *testing.T, size int, prefix string, tmpl Config) *Cluster {
 
 // namingUp checks the v1 metrics answer of a member.
 func namingUp(t *testing.T, addr string) error {
+	if refused(addr) {
+		return fmt.Errorf("%s: HTTP port not open yet", addr)
+	}
 	a := get(t, addr, "/nacos/v1/ns/operator/metrics")
 	if a.status != 200 || !strings.Contains(a.body, `"status":"UP"`) {
 		return fmt.Errorf("metrics of %s: %d %s", addr, a.status, a.body)

@@ -162,17 +162,47 @@ func (m *Member) stateMap() map[string]any {
 	state := map[string]any{
 		"version": m.version, "startup_mode": mode, "function_mode": nil, "server_port": m.portString(),
 		"auth_enabled": boolString(m.auth.Enabled), "console_ui_enabled": "true", "datasource_platform": platform,
-		"data_load_retryDelayMs": itoa(m.cfg.Periods.DistroRetryDelay.Milliseconds()),
+		"auth_system_type": "nacos", "auth_admin_request": boolString(m.auth.Enabled),
+	}
+	for k, v := range staticState {
+		state[k] = v
+	}
+	if !m.cfg.Standalone {
+		// Distro and JRaft settings, published only in cluster mode (real 2.5.1 and 3.0.3).
+		for k, v := range clusterState {
+			state[k] = v
+		}
+		state["data_load_retryDelayMs"] = itoa(m.cfg.Periods.DistroRetryDelay.Milliseconds())
 	}
 	if m.ver.major == 3 {
 		// AuthModuleStateBuilder: true when client auth or admin auth (on by default) is on.
 		state["auth_enabled"] = boolString(m.auth.Enabled || m.auth.AdminAPI == nil || *m.auth.AdminAPI)
-		state["auth_system_type"] = "nacos"
 		state["auth_admin_request"] = boolString(m.auth.AdminAPI == nil || *m.auth.AdminAPI)
 	} else {
 		state["login_page_enabled"] = boolString(m.auth.Enabled)
 	}
 	return state
+}
+
+// staticState and clusterState are the other keys of a real 2.5.1 state map, with the values
+// a member with default settings publishes (recorded in internal/nacos/testdata/real-2.5.1).
+var staticState = map[string]any{
+	"config_retention_days": "30", "defaultClusterQuota": "100000", "defaultGroupQuota": "200",
+	"defaultMaxAggrCount": "10000", "defaultMaxAggrSize": "1024", "defaultMaxSize": "102400",
+	"isCapacityLimitCheck": "false", "isHealthCheck": "true", "isManageCapacity": "true", "maxContent": "10485760",
+	"maxHealthCheckFailCount": "12", "notifyConnectTimeout": "100", "notifySocketTimeout": "200",
+	"plugin_datasource_log_enabled": "false",
+}
+
+var clusterState = map[string]any{
+	"apply_batch": "32", "cli_service_thread_num": "4", "core_thread_num": "8", "data_load_timeoutMs": "30000",
+	"data_sync_delayMs": "1000", "data_sync_retryDelayMs": "3000", "data_sync_timeoutMs": "3000",
+	"data_verify_intervalMs": "5000", "data_verify_timeoutMs": "3000", "disruptor_buffer_size": "16384",
+	"election_heartbeat_factor": "10", "election_timeout_ms": "5000", "enable_log_entry_checksum": "false",
+	"max_append_buffer_size": "262144", "max_body_size": "524288", "max_byte_count_per_rpc": "131072",
+	"max_election_delay_ms": "1000", "max_entries_size": "1024", "max_replicator_inflight_msgs": "256",
+	"read_index_type": nil, "replicator_pipeline": "true", "rpc_request_timeout_ms": "5000",
+	"snapshot_interval_secs": "1800", "sync": "true", "sync_meta": "false",
 }
 
 // raftOps is POST .../core/ops/raft; transferLeader is honoured locally and spreads with

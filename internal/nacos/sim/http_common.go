@@ -78,7 +78,7 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rte, ok := rt.routes[r.URL.Path]
 	if !ok {
-		springError(w, r, http.StatusNotFound, "Not Found", "No static resource "+strings.TrimPrefix(r.URL.Path, "/")+".")
+		springError(w, r, http.StatusNotFound, "Not Found", rt.m.notFoundMessage(r.URL.Path))
 		return
 	}
 	if rte.method != "" && r.Method != rte.method {
@@ -180,4 +180,13 @@ func okV2(w http.ResponseWriter, data any) {
 // okV1 is the v1 RestResult envelope.
 func okV1(w http.ResponseWriter, data any) {
 	writeJSON(w, http.StatusOK, map[string]any{"code": 200, "message": nil, "data": data})
+}
+
+// notFoundMessage is Spring's 404 message: Spring Boot 2.7 (Nacos 2.x) says "No message
+// available"; Spring 6 (3.x) names the missing static resource.
+func (m *Member) notFoundMessage(path string) string {
+	if m.ver.major == 2 {
+		return "No message available"
+	}
+	return "No static resource " + strings.TrimPrefix(path, "/") + "."
 }

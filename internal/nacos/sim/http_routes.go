@@ -49,6 +49,7 @@ func (m *Member) routesV2() map[string]route {
 		"/nacos/v1/console/server/state":          {http.MethodGet, authNone, func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, m.stateMap()) }},
 		"/nacos/v1/auth/login":                    login,
 		"/nacos/v1/auth/users/login":              login,
+		"/nacos/v1/auth/users/admin":              {http.MethodPost, authNone, m.initAdmin},
 		"/nacos/v1/core/ops/raft":                 {http.MethodPost, authSecured, m.raftOps(okV1)},
 		"/nacos/v1/ns/operator/switches":          {http.MethodPut, authSecured, m.switches},
 	}
@@ -109,7 +110,7 @@ func (m *Member) switches(w http.ResponseWriter, r *http.Request) {
 func boolString(b bool) string { return strconv.FormatBool(b) }
 func itoa(n int64) string      { return strconv.FormatInt(n, 10) }
 
-// initAdmin is 3.x POST /v3/auth/user/admin: it creates the "nacos" admin only while no
+// initAdmin is POST /v1/auth/users/admin (2.4+) or /v3/auth/user/admin (3.x): it creates the "nacos" admin only while no
 // user exists (answering 409 in the body afterwards, inferred from the reference).
 func (m *Member) initAdmin(w http.ResponseWriter, r *http.Request) {
 	m.mu.Lock()

@@ -22,6 +22,8 @@ type Member struct {
 
 	mu       sync.Mutex
 	running  bool
+	open     bool      // the HTTP port listens (see Config.StartDelay)
+	openedAt time.Time // when it opened
 	started  time.Time
 	members  map[string]*peer // by address, self included
 	rrIndex  int
@@ -57,6 +59,9 @@ type Faults struct {
 	// cluster gRPC port) while its HTTP API still answers: a network policy or firewall
 	// between pods.
 	PeerPartition bool
+	// RaftPartition cuts the Raft port (7848) off as well. With embedded storage in cluster
+	// mode a real member then never opens its HTTP port: it waits for the nacos_config group.
+	RaftPartition bool
 }
 
 // New validates the configuration of a member; it does not start it.
@@ -85,14 +90,31 @@ func (m *Member) Start() error {
 	if m.running {
 		return fmt.Errorf("member %s already running", m.cfg.Address)
 	}
-	listeners, err := m.listen()
-	if err != nil {
-		return err
+	var raftListener net.Listener
+	if !m.cfg.Standalone {
+		var err error
+		if raftListener, err = m.listenRaft(); err != nil {
+			return fmt.Errorf("member %s: listen on the Raft port: %w", m.cfg.Address, err)
+		}
 	}
 	now := m.cfg.Clock.Now()
 	m.running, m.started, m.stop = true, now, make(chan struct{})
 	m.members, m.rrIndex, m.distroOK, m.status, m.tokens = map[string]*peer{}, 0, false, "STARTING", map[string]time.Time{}
 	m.raft = m.loadRaft()
+	var listeners []net.Listener
+	if m.cfg.StartDelay <= 0 && !m.portHeldLocked() {
+		var err error
+		if listeners, err = m.listen(); err != nil {
+			if raftListener != nil {
+				_ = raftListener.Close()
+			}
+			m.running = false
+			return err
+		}
+	}
+	if raftListener != nil {
+		m.serveOne(raftListener, m.raftHandler())
+	}
 	list, err := readMemberList(m.cfg, m.port)
 	if err != nil {
 		m.logf("[serverlist] failed to get serverlist from disk!, error: %v", err)
@@ -102,7 +124,14 @@ func (m *Member) Start() error {
 	}
 	m.applyMembersLocked(list, now)
 	m.members[m.cfg.Address].state = stateUp // web server initialized
-	m.serve(listeners)
+	m.open = listeners != nil
+	if m.open {
+		m.openedAt = now
+		m.serve(listeners)
+	} else {
+		m.wg.Add(1)
+		go m.openWhenStarted()
+	}
 	if !m.cfg.Standalone {
 		if err := m.watchClusterConf(); err != nil {
 			m.logf("[serverlist] cannot watch %s: %v", m.cfg.clusterConfPath(), err)
@@ -112,12 +141,53 @@ func (m *Member) Start() error {
 	m.goLoop(m.cfg.Periods.StatusUpdate, 0, m.refreshStatus)
 	m.goLoop(m.cfg.Periods.RaftTick, 0, m.raftTick)
 	if !m.cfg.Standalone {
+		m.goLoop(m.raftPingPeriod(), 0, m.raftPing)
+	}
+	if !m.cfg.Standalone {
 		m.goLoop(m.cfg.Periods.Report, m.cfg.Periods.ReportDelay, m.reportNext)
 		m.goLoop(m.cfg.Periods.UnhealthyProbe, m.cfg.Periods.ReportDelay, m.probeUnhealthy)
 	}
 	m.wg.Add(1)
 	go m.loadDistro()
 	return nil
+}
+
+// portHeldLocked tells whether start-up is blocked before the web server: a real 2.x/3.x
+// cluster member with embedded storage parks in EmbeddedDumpService.init until its
+// nacos_config Raft group has a leader, so with 7848 unreachable its HTTP port never opens.
+func (m *Member) portHeldLocked() bool {
+	g := m.raft["nacos_config"]
+	return m.cfg.Storage == StorageEmbedded && !m.cfg.Standalone && (g == nil || g.leader == "")
+}
+
+// openWhenStarted opens the HTTP port once StartDelay has passed and nothing holds start-up.
+func (m *Member) openWhenStarted() {
+	defer m.wg.Done()
+	m.mu.Lock()
+	stop, started := m.stop, m.started
+	m.mu.Unlock()
+	t := m.cfg.Clock.NewTicker(m.cfg.Periods.RaftTick)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C():
+		}
+		m.mu.Lock()
+		if m.cfg.Clock.Since(started) >= m.cfg.StartDelay && !m.portHeldLocked() && m.running {
+			listeners, err := m.listen()
+			if err == nil {
+				m.open, m.openedAt = true, m.cfg.Clock.Now()
+				m.serve(listeners)
+				m.logf("Nacos started successfully in cluster mode. use embedded storage")
+				m.mu.Unlock()
+				return
+			}
+			m.logf("http server cannot start: %v", err)
+		}
+		m.mu.Unlock()
+	}
 }
 
 // Stop kills the member the way SIGTERM does: servers close at once, peers are not told.
@@ -127,7 +197,7 @@ func (m *Member) Stop() {
 		m.mu.Unlock()
 		return
 	}
-	m.running = false
+	m.running, m.open, m.openedAt = false, false, time.Time{}
 	close(m.stop)
 	servers, watcher := m.servers, m.watcher
 	m.servers, m.watcher = nil, nil
@@ -169,18 +239,23 @@ func (m *Member) listen() ([]net.Listener, error) {
 func (m *Member) serve(listeners []net.Listener) {
 	handlers := []http.Handler{m.mainHandler(), m.consoleHandler()}
 	for i, l := range listeners {
-		srv := &http.Server{Handler: handlers[i], ReadHeaderTimeout: 5 * time.Second}
-		m.servers = append(m.servers, srv)
-		m.wg.Add(1)
-		go func() {
-			defer m.wg.Done()
-			if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				m.mu.Lock()
-				m.logf("http server stopped: %v", err)
-				m.mu.Unlock()
-			}
-		}()
+		m.serveOne(l, handlers[i])
 	}
+}
+
+// serveOne serves one listener until Stop; the caller holds m.mu.
+func (m *Member) serveOne(l net.Listener, h http.Handler) {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	m.servers = append(m.servers, srv)
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.mu.Lock()
+			m.logf("http server stopped: %v", err)
+			m.mu.Unlock()
+		}
+	}()
 }
 
 // goLoop runs fn every period after an initial delay until Stop. Work pauses while the

@@ -33,6 +33,7 @@ type peer struct {
 	failAccessCnt int
 	extend        map[string]any
 	lastContact   time.Time // last successful exchange in either direction (the gRPC link is up)
+	raftContact   time.Time // last answered Raft ping (raftlink.go)
 }
 
 // newPeer is a member parsed from cluster.conf (MemberUtil.singleParse): optimistic UP,
@@ -110,6 +111,10 @@ func (m *Member) selfExtendLocked() map[string]any {
 	if m.ver.atLeast(2, 5, 0) {
 		ext["supportGrayModel"] = true
 	}
+	if !m.openedAt.IsZero() {
+		// Set once, when the web server starts (real members keep that value).
+		ext["lastRefreshTime"] = m.openedAt.UnixMilli()
+	}
 	return ext
 }
 
@@ -135,7 +140,7 @@ func (m *Member) memberJSONLocked(p *peer) map[string]any {
 func (m *Member) reportNext() {
 	m.mu.Lock()
 	others := m.othersLocked()
-	if len(others) == 0 {
+	if len(others) == 0 || !m.open {
 		m.mu.Unlock()
 		return
 	}
@@ -150,6 +155,9 @@ func (m *Member) probeUnhealthy() {
 	m.mu.Lock()
 	var targets []string
 	for _, a := range m.othersLocked() {
+		if !m.open {
+			break
+		}
 		if m.members[a].state != stateUp {
 			targets = append(targets, a)
 		}

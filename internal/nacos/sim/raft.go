@@ -25,7 +25,9 @@ type raftGroup struct {
 }
 
 func (m *Member) groupNames() []string {
-	if m.cfg.Storage == StorageEmbedded {
+	// A standalone member keeps config in plain Derby (real 2.5.1 and 3.0.3 standalone list
+	// only the naming groups).
+	if m.cfg.Storage == StorageEmbedded && !m.cfg.Standalone {
 		return append(append([]string(nil), namingGroups...), "nacos_config")
 	}
 	return namingGroups
@@ -120,8 +122,8 @@ func (m *Member) evaluateLocked(g *raftGroup, now int64) {
 	}
 }
 
-// raftPeerAliveLocked: self, or a member that is UP and exchanged with us within an
-// election timeout.
+// raftPeerAliveLocked: self, or a member whose Raft port answered within two election
+// timeouts (raftlink.go).
 func (m *Member) raftPeerAliveLocked(raftAddr string) bool {
 	if raftAddr == raftAddress(m.cfg.Address) {
 		return true
@@ -129,7 +131,7 @@ func (m *Member) raftPeerAliveLocked(raftAddr string) bool {
 	now := m.cfg.Clock.Now()
 	for a, p := range m.members {
 		if raftAddress(a) == raftAddr {
-			return p.state == stateUp && !p.lastContact.IsZero() && now.Sub(p.lastContact) <= 2*m.cfg.Periods.ElectionTimeout
+			return !p.raftContact.IsZero() && now.Sub(p.raftContact) <= 2*m.cfg.Periods.ElectionTimeout
 		}
 	}
 	return false

@@ -20,13 +20,18 @@ type Member struct {
 	Home      string // the pod's directory: conf/, data/, logs/ as the image mounts them
 	Started   time.Time
 
-	net   *Network
-	cmd   *exec.Cmd
-	out   *os.File
-	grace time.Duration
-	done  chan struct{}
-	err   error
-	once  sync.Once
+	net      *Network
+	newCmd   func() *exec.Cmd
+	out      *os.File
+	grace    time.Duration
+	done     chan struct{} // the supervisor ended (after Stop)
+	stopping chan struct{}
+	once     sync.Once
+
+	mu       sync.Mutex
+	cmd      *exec.Cmd // the current JVM
+	exits    int
+	lastExit error
 }
 
 // mountScript lays out /home/nacos the way the image and the pod's volumes do, inside the
@@ -60,24 +65,66 @@ func startMember(n *Network, ns, name, ip, home, server string, env []string, gr
 		return nil, fmt.Errorf("create container log of %s: %w", name, err)
 	}
 	hostname, _, _ := strings.Cut(name, ".")
-	cmd := exec.Command("ip", "netns", "exec", ns, "unshare", "--uts", "--", "bash", "-c", mountScript)
-	cmd.Env = append(env, "_RT_HOSTNAME="+hostname, "_RT_SERVER="+server, "_RT_HOME="+home)
-	cmd.Stdout, cmd.Stderr = out, out
-	// One process group per member: signals reach the JVM (every step above execs), and a
-	// dying test process takes its members with it.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	m := &Member{Name: name, IP: ip, Namespace: ns, Home: home, Started: time.Now(), net: n, out: out, grace: grace,
+		done: make(chan struct{}), stopping: make(chan struct{})}
+	m.newCmd = func() *exec.Cmd {
+		cmd := exec.Command("ip", "netns", "exec", ns, "unshare", "--uts", "--", "bash", "-c", mountScript)
+		cmd.Env = append(append([]string(nil), env...), "_RT_HOSTNAME="+hostname, "_RT_SERVER="+server, "_RT_HOME="+home)
+		cmd.Stdout, cmd.Stderr = out, out
+		// One process group per member: signals reach the JVM (every step above execs), and
+		// a dying test process takes its members with it.
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+		return cmd
+	}
+	cmd := m.newCmd()
 	if err := cmd.Start(); err != nil {
 		_ = out.Close()
 		return nil, fmt.Errorf("start member %s: %w", name, err)
 	}
-	m := &Member{Name: name, IP: ip, Namespace: ns, Home: home, Started: time.Now(), net: n, cmd: cmd, out: out, grace: grace, done: make(chan struct{})}
-	go func() { m.err = cmd.Wait(); _ = out.Close(); close(m.done) }()
+	m.cmd = cmd
+	go m.supervise(cmd)
 	return m, nil
 }
 
+// supervise restarts the JVM when it exits on its own, as the kubelet restarts a container
+// (restartPolicy Always) with a doubling back-off from 10 s, capped at 5 minutes.
+func (m *Member) supervise(cmd *exec.Cmd) {
+	defer close(m.done)
+	defer func() { _ = m.out.Close() }()
+	backoff := 10 * time.Second
+	for {
+		err := cmd.Wait()
+		select {
+		case <-m.stopping:
+			return
+		default:
+		}
+		m.mu.Lock()
+		m.exits, m.lastExit = m.exits+1, err
+		m.mu.Unlock()
+		select {
+		case <-m.stopping:
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 5*time.Minute)
+		cmd = m.newCmd()
+		if err := cmd.Start(); err != nil {
+			fmt.Fprintf(m.out, "realnacos: restart %s: %v\n", m.Name, err)
+			return
+		}
+		m.mu.Lock()
+		m.cmd = cmd
+		m.mu.Unlock()
+	}
+}
+
 func (m *Member) signal(sig syscall.Signal) {
-	if m.cmd.Process != nil {
-		_ = syscall.Kill(-m.cmd.Process.Pid, sig)
+	m.mu.Lock()
+	cmd := m.cmd
+	m.mu.Unlock()
+	if cmd != nil && cmd.Process != nil {
+		_ = syscall.Kill(-cmd.Process.Pid, sig)
 	}
 }
 
@@ -85,6 +132,7 @@ func (m *Member) signal(sig syscall.Signal) {
 // then the pod's network namespace goes.
 func (m *Member) Stop() {
 	m.once.Do(func() {
+		close(m.stopping)
 		m.signal(syscall.SIGCONT) // a paused member cannot act on SIGTERM
 		m.signal(syscall.SIGTERM)
 		select {
@@ -103,11 +151,9 @@ func (m *Member) Pause() { m.signal(syscall.SIGSTOP) }
 // Resume lets a paused member go on (SIGCONT).
 func (m *Member) Resume() { m.signal(syscall.SIGCONT) }
 
-// Crash kills the JVM at once, as an OOM kill or a crash would; the pod stays.
-func (m *Member) Crash() {
-	m.signal(syscall.SIGKILL)
-	<-m.done
-}
+// Crash kills the JVM at once, as an OOM kill or a crash would; like the kubelet, the
+// supervisor starts it again after its back-off.
+func (m *Member) Crash() { m.signal(syscall.SIGKILL) }
 
 // DropPorts drops TCP traffic to and from the given ports inside the member's namespace.
 func (m *Member) DropPorts(ports ...int) error { return m.net.DropPorts(m.Namespace, ports...) }
@@ -115,14 +161,12 @@ func (m *Member) DropPorts(ports ...int) error { return m.net.DropPorts(m.Namesp
 // Heal lifts every port drop.
 func (m *Member) Heal() error { return m.net.Heal(m.Namespace) }
 
-// Exited reports whether the JVM has ended, and how.
-func (m *Member) Exited() (bool, error) {
-	select {
-	case <-m.done:
-		return true, m.err
-	default:
-		return false, nil
-	}
+// Exits tells how often the JVM ended on its own (the container's restart count) and how
+// it last ended.
+func (m *Member) Exits() (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.exits, m.lastExit
 }
 
 // Logs returns the end of the member's container output and of its main Nacos logs, for the

@@ -28,6 +28,19 @@ type Runner struct {
 
 	mu      sync.Mutex
 	members map[string]*Member // by pod name, the newest incarnation
+	drops   map[string][]int   // by pod name: ports dropped before the member starts
+}
+
+// DropAtStart makes the next start of a pod drop TCP traffic to and from these ports in its
+// namespace before the JVM runs (the seed's case: a member restarted behind a firewall).
+// No ports: start it clean.
+func (r *Runner) DropAtStart(namespace, name string, ports ...int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.drops == nil {
+		r.drops = map[string][]int{}
+	}
+	r.drops[namespace+"/"+name] = ports
 }
 
 // baseJavaOpt is always given: Java 17 for the Java 8 image, and logs on the logs volume.
@@ -78,6 +91,15 @@ func (r *Runner) Run(p harness.PodRun) (harness.Running, error) {
 	ns, err := r.Net.AddPod(p.IP, fqdn)
 	if err != nil {
 		return nil, err
+	}
+	r.mu.Lock()
+	drops := r.drops[p.Namespace+"/"+p.Name]
+	r.mu.Unlock()
+	if len(drops) > 0 {
+		if err := r.Net.DropPorts(ns, drops...); err != nil {
+			r.Net.RemovePod(ns)
+			return nil, err
+		}
 	}
 	grace := r.Grace
 	if grace == 0 {
@@ -207,3 +229,9 @@ func copyMissing(src, dst string) error {
 	}
 	return nil
 }
+
+var (
+	_ harness.Runner      = (*Runner)(nil)
+	_ harness.IPAllocator = (*Runner)(nil)
+	_ harness.Running     = (*Member)(nil)
+)

@@ -1,0 +1,75 @@
+package sim
+
+import (
+	"fmt"
+	"net"
+	"testing"
+	"time"
+)
+
+// refused tells whether nothing listens on addr (a real member's port before its web server).
+func refused(addr string) bool {
+	c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+	if err == nil {
+		_ = c.Close()
+		return false
+	}
+	return true
+}
+
+// Facts from real 2.5.1 members: the HTTP port stays closed for the first minute, and peers
+// see the starting member DOWN with no version until its web server (and report task) runs.
+func TestStartDelayKeepsThePortClosedAndPeersSeeItDown(t *testing.T) {
+	c := startCluster(t, 3, "127.0.21.", Config{Version: "2.5.1", Warmup: true})
+	for _, m := range c.Members {
+		eventually(t, 10*time.Second, "boot", func() error { return namingUp(t, m.cfg.Bind) })
+	}
+	late := c.Members[2]
+	late.Stop()
+	late.cfg.StartDelay = 600 * time.Millisecond
+	started := time.Now()
+	if err := late.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if !refused(late.cfg.Bind) {
+		t.Fatal("the port answered at once; want it closed during StartDelay")
+	}
+	eventually(t, 10*time.Second, "peer lists the starting member DOWN", func() error {
+		mem := view(t, c.Members[0], "/nacos/v1/core/cluster/nodes")[late.Address()]
+		if mem["state"] != "DOWN" {
+			return fmt.Errorf("state %v", mem["state"])
+		}
+		return nil
+	})
+	eventually(t, 10*time.Second, "naming UP once the port opened", func() error { return upOnceOpen(t, late.cfg.Bind) })
+	if took := time.Since(started); took < late.cfg.StartDelay {
+		t.Fatalf("ready after %s, before StartDelay %s", took, late.cfg.StartDelay)
+	}
+}
+
+// With embedded storage a real member whose Raft port (7848) is cut off never opens its HTTP
+// port (it waits for the nacos_config group); once the cut is lifted it starts.
+func TestRaftPartitionHoldsTheEmbeddedMembersPort(t *testing.T) {
+	c := startCluster(t, 3, "127.0.22.", Config{Version: "2.5.1", Warmup: true, Storage: StorageEmbedded})
+	for _, m := range c.Members {
+		eventually(t, 10*time.Second, "boot", func() error { return namingUp(t, m.cfg.Bind) })
+	}
+	m := c.Members[1]
+	m.Stop()
+	m.SetFaults(Faults{PeerPartition: true, RaftPartition: true})
+	if err := m.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Ten Raft ticks later it is still closed: held, not delayed.
+	deadline := time.Now().Add(10 * m.cfg.Periods.RaftTick)
+	for time.Now().Before(deadline) {
+		if !refused(m.cfg.Bind) {
+			t.Fatal("the port opened while the Raft port is cut off")
+		}
+		<-time.After(m.cfg.Periods.RaftTick)
+	}
+	m.SetFaults(Faults{})
+	eventually(t, 10*time.Second, "naming UP once healed", func() error { return upOnceOpen(t, m.cfg.Bind) })
+}
+
+func upOnceOpen(t *testing.T, addr string) error { return namingUp(t, addr) }

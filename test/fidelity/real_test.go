@@ -1,0 +1,249 @@
+package fidelity
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nacos-operator/nacos-operator/test/harness"
+	"github.com/nacos-operator/nacos-operator/test/harness/realnacos"
+)
+
+// TestRealServer is the live lane (make test-nacos): real members of each version are put
+// through every state, recorded, and compared with the simulator in the same state. With
+// NACOS_RECORD=1 the records replace internal/nacos/testdata/real-<version>/, which make test
+// replays. NACOS_VERSIONS narrows the versions.
+func TestRealServer(t *testing.T) {
+	if os.Getenv("NACOS_REAL") == "" {
+		t.Skip("the real-Nacos lane runs with `make test-nacos` (needs root and hack/nacos-server.sh)")
+	}
+	versions := Versions
+	if v := strings.Fields(os.Getenv("NACOS_VERSIONS")); len(v) > 0 {
+		versions = v
+	}
+	network, err := realnacos.NewNetwork("nacosrt", 213)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(network.Close)
+	for _, v := range versions {
+		t.Run(v, func(t *testing.T) {
+			if _, err := realnacos.ServerDir(v); err != nil {
+				t.Fatal(err)
+			}
+			root, err := os.MkdirTemp("", "nacos-real-"+v+"-")
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = os.RemoveAll(root) }) // after the logs are printed
+			l := &liveRun{t: t, version: v, major: Major(v), runner: &realnacos.Runner{Net: network}, saved: map[string]Saved{}, root: root}
+			t.Cleanup(func() {
+				if t.Failed() {
+					t.Log(l.runner.Logs(4000))
+				}
+			})
+			l.solo()
+			l.cluster()
+			dir := t.TempDir()
+			if os.Getenv("NACOS_RECORD") != "" {
+				dir = FixtureDir(v)
+				_ = os.RemoveAll(dir)
+			}
+			for _, st := range States() {
+				s, ok := l.saved[st.Name]
+				if !ok {
+					t.Errorf("state %s was not reached", st.Name)
+					continue
+				}
+				if err := s.Save(dir); err != nil {
+					t.Fatalf("save %s: %v", st.Name, err)
+				}
+				t.Run(st.Name, func(t *testing.T) { compareWithSimulator(t, v, s) })
+			}
+			t.Logf("records of %s in %s", v, dir)
+		})
+	}
+}
+
+type liveRun struct {
+	t       *testing.T
+	version string
+	major   int
+	runner  *realnacos.Runner
+	pods    *Pods
+	saved   map[string]Saved
+	root    string
+}
+
+func (l *liveRun) newPods(cluster string) *Pods {
+	p, err := NewPods(ClusterSpec(cluster, l.version), l.runner, filepath.Join(l.root, cluster), l.runner.Net.AllocateIP)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	l.t.Cleanup(p.Close)
+	l.pods = p
+	return p
+}
+
+// record probes the state's member and keeps the record, with notes.
+func (l *liveRun) record(name string, notes ...string) Record {
+	st, _ := StateNamed(name)
+	ctx := l.t.Context()
+	rec := Probe(ctx, l.pods.Dial(st.Member), l.major, st.Cred)
+	s := Saved{State: name, Doc: st.Doc, Version: l.version, View: rec.View, Answers: rec.Answers, Notes: map[string]string{}}
+	if st.Login {
+		a := Login(ctx, l.pods.Dial(st.Member), l.major, st.Cred.Username, st.Cred.Password)
+		a.Body = redactToken(a.Body)
+		s.Login = &a
+	}
+	for i := 0; i+1 < len(notes); i += 2 {
+		s.Notes[notes[i]] = notes[i+1]
+	}
+	l.saved[name] = s
+	l.t.Logf("%s: %+v", name, rec.View)
+	return rec
+}
+
+// waitFor polls cond every second until it holds or the deadline passes.
+func (l *liveRun) waitFor(what string, d time.Duration, cond func(ctx context.Context) bool) time.Duration {
+	l.t.Helper()
+	start := time.Now()
+	err := harness.Eventually(l.t.Context(), d, func(ctx context.Context) (bool, error) {
+		return cond(ctx), fmt.Errorf("%s", what)
+	})
+	if err != nil {
+		l.t.Fatalf("%s: not within %s", what, d)
+	}
+	return time.Since(start)
+}
+
+func (l *liveRun) ready(ordinal int) func(ctx context.Context) bool {
+	return func(ctx context.Context) bool {
+		return viewOf(ctx, l.pods.Dial(ordinal), l.major).Readiness == "ready"
+	}
+}
+
+func (l *liveRun) solo() {
+	p := l.newPods("solo")
+	if _, err := p.Start(0); err != nil {
+		l.t.Fatal(err)
+	}
+	took := l.waitFor("standalone member ready", 4*time.Minute, l.ready(0))
+	l.record("standalone", "readyAfter", secs(took))
+	l.record("auth-none")
+	a := InitAdmin(l.t.Context(), p.Dial(0), l.major, AdminPassword)
+	if a.Status != 200 {
+		l.t.Fatalf("init admin: %+v", a)
+	}
+	l.record("auth-login", "initAdmin", fmt.Sprintf("%d %s", a.Status, redactToken(a.Body)))
+	l.record("auth-wrong-password")
+	p.Close()
+}
+
+func (l *liveRun) cluster() {
+	p := l.newPods("nacos")
+	start := time.Now()
+	for i := 0; i < 3; i++ {
+		if _, err := p.Start(i); err != nil {
+			l.t.Fatal(err)
+		}
+	}
+	l.record("cluster-starting")
+	open := l.waitFor("member 0 answers its API", 6*time.Minute, func(ctx context.Context) bool {
+		return send(ctx, "GET", "http://"+p.Dial(0)+Calls(l.major)[0].Path, nil, nil).Error == ""
+	})
+	l.record("cluster-loading", "apiOpenAfter", secs(open))
+	for i := 0; i < 3; i++ {
+		l.waitFor(fmt.Sprintf("member %d ready", i), 8*time.Minute, l.ready(i))
+	}
+	l.record("cluster-healthy", "apiOpenAfter", secs(open), "allReadyAfter", secs(time.Since(start)))
+
+	p.Stop(2)
+	down := l.waitFor("member 0 lists member 2 DOWN", 2*time.Minute, l.listed(0, 2, "DOWN"))
+	l.record("peer-stopped", "downAfter", secs(down))
+
+	took := l.restart(2, l.ready(2), l.listed(0, 2, "UP"))
+	l.record("peer-restarted", "readyAfter", secs(took))
+
+	l.runner.DropAtStart(p.NC.Namespace, "nacos-2", 9849)
+	p.Stop(2)
+	start = time.Now()
+	if _, err := p.Start(2); err != nil {
+		l.t.Fatal(err)
+	}
+	opened := l.waitFor("member 2 answers behind the 9849 drop", 5*time.Minute, func(ctx context.Context) bool {
+		return send(ctx, "GET", "http://"+p.Dial(2)+Calls(l.major)[0].Path, nil, nil).Error == ""
+	})
+	l.holds("member 2 stays not ready behind the 9849 drop", 30*time.Second, func(ctx context.Context) bool { return !l.ready(2)(ctx) })
+	l.record("distro-blocked", "apiOpenAfter", secs(opened), "observedFor", secs(time.Since(start)))
+	l.record("distro-blocked-peer")
+	if err := l.member(2).Heal(); err != nil {
+		l.t.Fatal(err)
+	}
+	healed := l.waitFor("member 2 ready once healed", 5*time.Minute, l.ready(2))
+	l.record("distro-healed", "readyAfterHeal", secs(healed))
+
+	l.runner.DropAtStart(p.NC.Namespace, "nacos-2", 9849, 7848)
+	p.Stop(2)
+	if _, err := p.Start(2); err != nil {
+		l.t.Fatal(err)
+	}
+	l.runner.DropAtStart(p.NC.Namespace, "nacos-2")
+	l.holds("member 2's API stays closed behind the 9849 and 7848 drops", 90*time.Second, func(ctx context.Context) bool {
+		return send(ctx, "GET", "http://"+p.Dial(2)+Calls(l.major)[0].Path, nil, nil).Error != ""
+	})
+	l.record("raft-blocked", "observedFor", "90")
+	if err := l.member(2).Heal(); err != nil {
+		l.t.Fatal(err)
+	}
+	healed = l.waitFor("member 2 ready once both drops are lifted", 8*time.Minute, l.ready(2))
+	l.record("raft-healed", "readyAfterHeal", secs(healed))
+}
+
+func (l *liveRun) member(ordinal int) *realnacos.Member {
+	return l.pods.Member(ordinal).(*realnacos.Member)
+}
+
+func (l *liveRun) restart(ordinal int, conds ...func(context.Context) bool) time.Duration {
+	l.pods.Stop(ordinal)
+	start := time.Now()
+	if _, err := l.pods.Start(ordinal); err != nil {
+		l.t.Fatal(err)
+	}
+	for _, c := range conds {
+		l.waitFor(fmt.Sprintf("member %d back", ordinal), 6*time.Minute, c)
+	}
+	return time.Since(start)
+}
+
+// holds fails unless cond stays true for the whole window (an observation, checked every
+// second, not a wait for something to happen).
+func (l *liveRun) holds(what string, window time.Duration, cond func(context.Context) bool) {
+	l.t.Helper()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for end := time.Now().Add(window); time.Now().Before(end); <-tick.C {
+		if !cond(l.t.Context()) {
+			l.t.Fatalf("%s: no longer so after %s", what, window-time.Until(end))
+		}
+	}
+}
+
+// listed tells whether the member at from lists the member at ordinal in the given state.
+func (l *liveRun) listed(from, ordinal int, state string) func(context.Context) bool {
+	return func(ctx context.Context) bool {
+		want := l.pods.Address(ordinal) + " " + state
+		for _, m := range viewOf(ctx, l.pods.Dial(from), l.major).Members {
+			if strings.HasPrefix(m, want) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+func secs(d time.Duration) string { return fmt.Sprintf("%.0f", d.Seconds()) }

@@ -1,0 +1,238 @@
+package fidelity
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nacos-operator/nacos-operator/internal/nacos/sim"
+	"github.com/nacos-operator/nacos-operator/test/harness"
+)
+
+// simDriver puts simulated members, configured from the same NacosCluster as the real ones,
+// in a state. Periods are fast; what the real server takes a minute for takes milliseconds.
+type simDriver struct {
+	version string
+	major   int
+	root    string
+	pods    *Pods
+
+	mu          sync.Mutex
+	faults      map[string]sim.Faults // pod name -> faults it starts with
+	startDelay  time.Duration         // sim.Config.StartDelay of every member
+	reportDelay time.Duration         // sim.Periods.ReportDelay of every member (0: fast)
+}
+
+var loopback struct {
+	sync.Mutex
+	next int
+}
+
+// loopbackIP hands out 127.79.x.y addresses, like pod IPs, distinct across drivers.
+func loopbackIP() string {
+	loopback.Lock()
+	defer loopback.Unlock()
+	loopback.next++
+	return fmt.Sprintf("127.79.%d.%d", loopback.next/250, loopback.next%250+1)
+}
+
+func newSimDriver(version, root string) *simDriver {
+	return &simDriver{version: version, major: Major(version), root: root, faults: map[string]sim.Faults{}}
+}
+
+func (d *simDriver) start(cluster string) error {
+	runner := harness.SimRunner{
+		Faults: func(p harness.PodRun) sim.Faults {
+			d.mu.Lock()
+			defer d.mu.Unlock()
+			return d.faults[p.Name]
+		},
+		Configure: func(_ harness.PodRun, c *sim.Config) {
+			d.mu.Lock()
+			defer d.mu.Unlock()
+			c.StartDelay = d.startDelay
+			if d.reportDelay > 0 {
+				c.Periods.ReportDelay = d.reportDelay
+			}
+		},
+	}
+	p, err := NewPods(ClusterSpec(cluster, d.version), runner, filepath.Join(d.root, cluster), loopbackIP)
+	if err != nil {
+		return err
+	}
+	d.pods = p
+	for i := 0; i < int(p.NC.Spec.Replicas); i++ {
+		if _, err := p.Start(i); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (d *simDriver) member(ordinal int) *sim.Member { return d.pods.Member(ordinal).(*sim.Member) }
+
+// restartWith restarts a member with the faults it starts with (none: clean).
+func (d *simDriver) restartWith(ordinal int, f sim.Faults) error {
+	d.mu.Lock()
+	d.faults[fmt.Sprintf("%s-%d", d.pods.NC.Name, ordinal)] = f
+	d.mu.Unlock()
+	_, err := d.pods.Start(ordinal)
+	return err
+}
+
+func (d *simDriver) wait(ctx context.Context, what string, cond func(context.Context) bool) error {
+	err := harness.Eventually(ctx, 20*time.Second, func(ctx context.Context) (bool, error) {
+		return cond(ctx), nil
+	})
+	if err != nil {
+		return fmt.Errorf("simulator: %s: %w", what, err)
+	}
+	return nil
+}
+
+func (d *simDriver) ready(ordinal int) func(context.Context) bool {
+	return func(ctx context.Context) bool { return viewOf(ctx, d.pods.Dial(ordinal), d.major).Readiness == "ready" }
+}
+
+func (d *simDriver) listed(from, ordinal int, state string) func(context.Context) bool {
+	return func(ctx context.Context) bool {
+		want := d.pods.Address(ordinal) + " " + state
+		for _, m := range viewOf(ctx, d.pods.Dial(from), d.major).Members {
+			if strings.HasPrefix(m, want) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+func (d *simDriver) allReady(ctx context.Context) error {
+	for i := 0; i < 3; i++ {
+		if err := d.wait(ctx, fmt.Sprintf("member %d ready", i), d.ready(i)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reach brings a fresh simulated cluster to the state.
+func (d *simDriver) reach(ctx context.Context, st State) error {
+	if st.Cluster == "solo" {
+		if err := d.start("solo"); err != nil {
+			return err
+		}
+		if err := d.wait(ctx, "standalone ready", d.ready(0)); err != nil {
+			return err
+		}
+		if st.Login {
+			if a := InitAdmin(ctx, d.pods.Dial(0), d.major, AdminPassword); a.Status != 200 {
+				return fmt.Errorf("simulator: init admin: %+v", a)
+			}
+		}
+		return nil
+	}
+	switch st.Name {
+	case "cluster-starting":
+		// The real member's port stays closed for its first minute.
+		return d.startDelayed(time.Minute)
+	case "cluster-loading":
+		return d.startLoading(ctx)
+	}
+	if err := d.start("nacos"); err != nil {
+		return err
+	}
+	if err := d.allReady(ctx); err != nil {
+		return err
+	}
+	switch st.Name {
+	case "cluster-healthy":
+		return nil
+	case "peer-stopped":
+		d.pods.Stop(2)
+		return d.wait(ctx, "member 0 lists member 2 DOWN", d.listed(0, 2, "DOWN"))
+	case "peer-restarted":
+		d.pods.Stop(2)
+		if err := d.wait(ctx, "member 0 lists member 2 DOWN", d.listed(0, 2, "DOWN")); err != nil {
+			return err
+		}
+		if err := d.restartWith(2, sim.Faults{}); err != nil {
+			return err
+		}
+		return d.wait(ctx, "member 2 back", func(ctx context.Context) bool { return d.ready(2)(ctx) && d.listed(0, 2, "UP")(ctx) })
+	case "distro-blocked", "distro-blocked-peer", "distro-healed":
+		if err := d.restartWith(2, sim.Faults{PeerPartition: true}); err != nil {
+			return err
+		}
+		if err := d.wait(ctx, "member 0 lists member 2 DOWN", d.listed(0, 2, "DOWN")); err != nil {
+			return err
+		}
+		if err := d.wait(ctx, "member 2 answers behind the partition", d.answers(2)); err != nil {
+			return err
+		}
+		if st.Name != "distro-healed" {
+			return nil
+		}
+		d.member(2).SetFaults(sim.Faults{})
+		return d.wait(ctx, "member 2 ready once healed", d.ready(2))
+	case "raft-blocked", "raft-healed":
+		if err := d.restartWith(2, sim.Faults{PeerPartition: true, RaftPartition: true}); err != nil {
+			return err
+		}
+		if st.Name == "raft-blocked" {
+			return nil
+		}
+		d.member(2).SetFaults(sim.Faults{})
+		return d.wait(ctx, "member 2 ready once healed", d.ready(2))
+	}
+	return fmt.Errorf("simulator: no way to reach state %s", st.Name)
+}
+
+// startDelayed starts the cluster with every member's port closed for d.
+func (d *simDriver) startDelayed(delay time.Duration) error {
+	d.startDelay = delay
+	return d.start("nacos")
+}
+
+// startLoading starts the cluster with member 0 answering but its Distro data not loaded,
+// as a real member is for 15-25 s after its port opens; no member has reported to another
+// yet (the real report task starts 5 s after the web server).
+func (d *simDriver) startLoading(ctx context.Context) error {
+	d.faults[d.podName(0)] = sim.Faults{DistroStuck: true}
+	d.reportDelay = time.Minute
+	if err := d.start("nacos"); err != nil {
+		return err
+	}
+	return d.wait(ctx, "member 0 answers", d.answers(0))
+}
+
+func (d *simDriver) answers(ordinal int) func(context.Context) bool {
+	return func(ctx context.Context) bool {
+		return send(ctx, "GET", "http://"+d.pods.Dial(ordinal)+Calls(d.major)[0].Path, nil, nil).Error == ""
+	}
+}
+
+func (d *simDriver) podName(ordinal int) string { return fmt.Sprintf("%s-%d", "nacos", ordinal) }
+
+// SimRecord runs the call sequence against simulated members in the state.
+func SimRecord(ctx context.Context, version, root string, st State) (Saved, error) {
+	d := newSimDriver(version, root)
+	defer func() {
+		if d.pods != nil {
+			d.pods.Close()
+		}
+	}()
+	if err := d.reach(ctx, st); err != nil {
+		return Saved{}, err
+	}
+	rec := Probe(ctx, d.pods.Dial(st.Member), d.major, st.Cred)
+	s := Saved{State: st.Name, Version: version, View: rec.View, Answers: rec.Answers}
+	if st.Login {
+		a := Login(ctx, d.pods.Dial(st.Member), d.major, st.Cred.Username, st.Cred.Password)
+		a.Body = redactToken(a.Body)
+		s.Login = &a
+	}
+	return s, nil
+}
