@@ -90,7 +90,10 @@ const maxTokenTTL = 365 * 24 * time.Hour
 // as "user not found!". On 3.x a 200 Result with a non-zero code means the auth
 // plugin cannot log in. Errors never carry the body: it holds the token.
 func parseLogin(status int, body []byte) (token string, ttl time.Duration, err error) {
-	if status == http.StatusUnauthorized || status == http.StatusForbidden {
+	// Real members refuse a login with 500 too: 3.0.3 for a wrong password ("No message
+	// available"), 2.5.1 while its user cache has not caught up ("caused: User nacos not
+	// found;").
+	if status == http.StatusUnauthorized || status == http.StatusForbidden || status == http.StatusInternalServerError {
 		return "", 0, loginRefused(status, parseErrorMessage(body))
 	}
 	if status != http.StatusOK {

@@ -171,7 +171,9 @@ func TestParseLogin(t *testing.T) {
 			"login refused: Current Nacos auth plugin type is not nacos (code 20004)"},
 		{200, `{"accessToken":""}`, KindMalformedBody, ""},
 		{200, `{"accessToken":"abc","tokenTtl":"18000"}`, KindMalformedBody, ""},
-		{500, "boom", KindServerError, "boom"},
+		// Real 3.0.3 refuses a wrong password with a bare Spring 500.
+		{500, `{"status":500,"error":"Internal Server Error","message":"No message available"}`, KindAuthRefused, "login refused: No message available"},
+		{502, "boom", KindServerError, "boom"},
 	}
 	for _, tc := range cases {
 		_, _, err := parseLogin(tc.status, []byte(tc.body))

@@ -85,7 +85,7 @@ func TestClientAgainstSimulator(t *testing.T) {
 				return agreed(ctx, c, tc.version)
 			})
 			self, err := cl.Self(ctx)
-			if err != nil || self.Address != c.Members[0].Address() || self.Version != tc.version || len(self.Raft) != 5 {
+			if err != nil || self.Address != c.Members[0].Address() || self.Version != tc.version || len(self.Raft) != 5+map[bool]int{true: 1}[tc.version == "3.0.3"] {
 				t.Fatalf("self %+v %v", self, err)
 			}
 		})
@@ -118,8 +118,9 @@ func agreed(ctx context.Context, c *sim.Cluster, version string) error {
 			}
 		}
 	}
-	if len(leaders) != 5 {
-		return fmt.Errorf("%d groups", len(leaders))
+	// Embedded storage: four naming groups and nacos_config; 3.x adds lock_acquire_service_v2.
+	if want := 5 + map[bool]int{true: 1}[strings.HasPrefix(version, "3.")]; len(leaders) != want {
+		return fmt.Errorf("%d groups, want %d", len(leaders), want)
 	}
 	return nil
 }
@@ -227,7 +228,7 @@ func TestClientOnThreeXGetsGoneForTwoXPaths(t *testing.T) {
 	// A client told (and trusting) the wrong major hits 2.x paths: APIGone, in Nacos's words.
 	wrong := nacos.New(c.Members[0].Address(), nacos.Options{Major: 2, Auth: nacos.Auth{IdentityKey: identityKey, IdentityValue: identityValue}})
 	_, err := wrong.Members(ctx)
-	if nacos.KindOf(err) != nacos.KindAPIGone || !strings.Contains(err.Error(), "/nacos/v3/admin/core/cluster/node/list") {
+	if nacos.KindOf(err) != nacos.KindAPIGone || !strings.Contains(err.Error(), "/v3/admin/core/cluster/node/list") {
 		t.Fatalf("2.x path on 3.x: %v", err)
 	}
 	// Detecting the version picks the 3.x paths.
@@ -240,7 +241,7 @@ func TestClientOnThreeXGetsGoneForTwoXPaths(t *testing.T) {
 		keys = append(keys, g)
 	}
 	sort.Strings(keys)
-	if strings.Join(keys, ",") != "naming_instance_metadata,naming_persistent_service,naming_persistent_service_v2,naming_service_metadata" { // standalone: no nacos_config (real 3.0.3)
+	if strings.Join(keys, ",") != "lock_acquire_service_v2,naming_instance_metadata,naming_persistent_service_v2,naming_service_metadata" { // standalone 3.0.3 as recorded
 		t.Fatalf("raft groups %v", keys)
 	}
 }

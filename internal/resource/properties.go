@@ -21,9 +21,6 @@ const (
 // in it: they are ${ENV} placeholders resolved by Spring from env vars fed by Secrets.
 func ApplicationProperties(nc *nacosv1alpha1.NacosCluster) string {
 	props := map[string]string{
-		"server.servlet.contextPath":   "/nacos",
-		"server.contextPath":           "/nacos",
-		"server.port":                  fmt.Sprint(PortHTTP),
 		"nacos.server.main.port":       fmt.Sprint(PortHTTP),
 		"server.error.include-message": "ALWAYS",
 		// Readiness must cover Distro: with warmup on, naming is UP only after the Distro
@@ -51,7 +48,17 @@ func ApplicationProperties(nc *nacosv1alpha1.NacosCluster) string {
 		props["nacos.core.auth.server.identity.key"] = "${NACOS_AUTH_IDENTITY_KEY}"
 		props["nacos.core.auth.server.identity.value"] = "${NACOS_AUTH_IDENTITY_VALUE}"
 	}
-	if nc.Spec.MajorVersion() >= 3 {
+	if nc.Spec.MajorVersion() < 3 {
+		props["server.servlet.contextPath"] = "/nacos"
+		props["server.contextPath"] = "/nacos"
+		props["server.port"] = fmt.Sprint(PortHTTP)
+	} else {
+		// 3.x runs one web context per role, each taking server.port from its own file
+		// (nacos-server.properties: ${nacos.server.main.port}; nacos-console.properties:
+		// ${nacos.console.port}). A server.port here overrides both: measured on real 3.0.3
+		// members, the console then binds 8848 too, "Port 8848 is already in use", "Nacos
+		// failed to start".
+		props["nacos.server.contextPath"] = "/nacos"
 		props["nacos.deployment.type"] = "merged"
 		props["nacos.console.port"] = fmt.Sprint(PortConsole)
 		props["nacos.core.auth.admin.enabled"] = "true"

@@ -233,3 +233,22 @@ func TestEnvFollowsTheImageStartScript(t *testing.T) {
 		t.Errorf("application.properties lacks the image's pool timeout:\n%s", p)
 	}
 }
+
+// 3.x gives each web context its own server.port; a global one makes the console bind the
+// main port (real 3.0.3: "Port 8848 is already in use").
+func TestPropertiesLeaveServerPortToEach3xContext(t *testing.T) {
+	v3 := ApplicationProperties(sample(func(nc *nacosv1alpha1.NacosCluster) { nc.Spec.Version = "3.0.3" }))
+	for _, bad := range []string{"\nserver.port=", "\nserver.servlet.contextPath="} {
+		if strings.Contains(v3, bad) {
+			t.Errorf("3.x properties set %q:\n%s", strings.TrimPrefix(bad, "\n"), v3)
+		}
+	}
+	for _, want := range []string{"nacos.server.main.port=8848\n", "nacos.server.contextPath=/nacos\n", "nacos.console.port=8080\n"} {
+		if !strings.Contains(v3, want) {
+			t.Errorf("3.x properties lack %q", want)
+		}
+	}
+	if v2 := ApplicationProperties(sample()); !strings.Contains(v2, "\nserver.port=8848\n") || !strings.Contains(v2, "\nserver.servlet.contextPath=/nacos\n") {
+		t.Errorf("2.x properties lack server.port or the context path:\n%s", v2)
+	}
+}

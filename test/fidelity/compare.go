@@ -109,48 +109,54 @@ func compareJSON(where, key string, r, s any) []Difference {
 	}
 	switch rv := r.(type) {
 	case map[string]any:
-		sv := s.(map[string]any)
-		var out []Difference
-		for _, k := range unionKeys(rv, sv) {
-			a, inReal := rv[k]
-			b, inSim := sv[k]
-			switch {
-			case !inReal:
-				out = append(out, Difference{Where: where + "." + k, Real: "absent", Sim: kind(b)})
-			case !inSim:
-				out = append(out, Difference{Where: where + "." + k, Real: kind(a), Sim: "absent"})
-			default:
-				out = append(out, compareJSON(where+"."+k, k, a, b)...)
-			}
-		}
-		return out
+		return compareObjects(where, rv, s.(map[string]any))
 	case []any:
-		sv := s.([]any)
-		if len(rv) != len(sv) {
-			return []Difference{{Where: where, Real: fmt.Sprintf("%d items", len(rv)), Sim: fmt.Sprintf("%d items", len(sv))}}
-		}
-		// Member lists come in different orders: items with an address pair by it.
-		rk, sk := byAddress(rv), byAddress(sv)
-		var out []Difference
-		for i := range rv {
-			a, b, at := rv[i], sv[i], fmt.Sprintf("%s[%d]", where, i)
-			if rk != nil && sk != nil {
-				addr := addressOf(rv[i])
-				a, b, at = rk[addr], sk[addr], fmt.Sprintf("%s[%s]", where, addr)
-				if b == nil {
-					out = append(out, Difference{Where: at, Real: "present", Sim: "absent"})
-					continue
-				}
-			}
-			out = append(out, compareJSON(at, "", a, b)...)
-		}
-		return out
-	default:
-		if valueKeys[key] && kind(r) != "object" && fmt.Sprint(r) != fmt.Sprint(s) {
-			return []Difference{{Where: where, Real: short(r), Sim: short(s)}}
-		}
-		return nil
+		return compareArrays(where, rv, s.([]any))
 	}
+	if valueKeys[key] && fmt.Sprint(r) != fmt.Sprint(s) {
+		return []Difference{{Where: where, Real: short(r), Sim: short(s)}}
+	}
+	return nil
+}
+
+func compareObjects(where string, rv, sv map[string]any) []Difference {
+	var out []Difference
+	for _, k := range unionKeys(rv, sv) {
+		a, inReal := rv[k]
+		b, inSim := sv[k]
+		switch {
+		case !inReal:
+			out = append(out, Difference{Where: where + "." + k, Real: "absent", Sim: kind(b)})
+		case !inSim:
+			out = append(out, Difference{Where: where + "." + k, Real: kind(a), Sim: "absent"})
+		default:
+			out = append(out, compareJSON(where+"."+k, k, a, b)...)
+		}
+	}
+	return out
+}
+
+// compareArrays pairs member lists by address (they come in different orders), other arrays
+// by index.
+func compareArrays(where string, rv, sv []any) []Difference {
+	if len(rv) != len(sv) {
+		return []Difference{{Where: where, Real: fmt.Sprintf("%d items", len(rv)), Sim: fmt.Sprintf("%d items", len(sv))}}
+	}
+	rk, sk := byAddress(rv), byAddress(sv)
+	var out []Difference
+	for i := range rv {
+		a, b, at := rv[i], sv[i], fmt.Sprintf("%s[%d]", where, i)
+		if rk != nil && sk != nil {
+			addr := addressOf(rv[i])
+			a, b, at = rk[addr], sk[addr], fmt.Sprintf("%s[%s]", where, addr)
+			if b == nil {
+				out = append(out, Difference{Where: at, Real: "present", Sim: "absent"})
+				continue
+			}
+		}
+		out = append(out, compareJSON(at, "", a, b)...)
+	}
+	return out
 }
 
 func addressOf(v any) string {
@@ -214,14 +220,16 @@ func unionKeys(a, b map[string]any) []string {
 // Known is a difference the simulator keeps on purpose, with the reason it cannot matter to
 // the operator (docs/simulator.md lists the same).
 type Known struct {
-	State, Where string // path.Match patterns
-	Why          string
+	Version, State, Where string // path.Match patterns
+	Why                   string
 }
 
-// Tolerated tells whether d is a known difference in that state, and why.
-func Tolerated(known []Known, state string, d Difference) (string, bool) {
+// Tolerated tells whether d is a known difference of that version and state, and why.
+func Tolerated(known []Known, version, state string, d Difference) (string, bool) {
 	for _, k := range known {
-		if ok, _ := path.Match(k.State, state); !ok {
+		okV, _ := path.Match(k.Version, version)
+		okS, _ := path.Match(k.State, state)
+		if !okV || !okS {
 			continue
 		}
 		if ok, _ := path.Match(k.Where, d.Where); ok {

@@ -1,11 +1,19 @@
 package fidelity
 
 // known are the differences the simulator keeps, each with why it cannot matter to the
-// operator; docs/simulator.md lists the same. Patterns are path.Match patterns over the
-// state name and Difference.Where.
+// operator; docs/simulator.md lists the same. Fields are path.Match patterns over the
+// version, the state name and Difference.Where (brackets escaped).
 var known = []Known{
-	{State: "raft-healed", Where: "nodes-v1*: $.data[*].extendInfo.*",
-		Why: "right after it turns ready, a real member may not have exchanged member reports with every peer yet (Distro loads over its own gRPC link); the simulator loads Distro only from peers it has exchanged reports with. The operator's membership gate waits for versions either way"},
-	{State: "raft-healed", Where: "nodes-v3*: $.data[*].extendInfo.*", Why: "as above, 3.x paths"},
-	{State: "raft-healed", Where: "view.Members", Why: "as above: peers listed without a version for a few seconds"},
+	{Version: "*", State: "raft-healed", Where: `nodes-v[13]*: $.data\[*\].extendInfo.*`,
+		Why: "right after it turns ready a real member may not have exchanged member reports with every peer (Distro loads over its own gRPC link); the simulator loads Distro only from peers it has exchanged reports with. The operator's membership gate waits for versions either way"},
+	{Version: "*", State: "raft-healed", Where: "view.Members", Why: "as above: peers listed without a version for a few seconds"},
+	{Version: "3.*", State: "*", Where: "state-v3: $.data.auth_enabled",
+		Why: "real 3.0.3 answers auth_enabled true or false from one call to the next on the same member (two web contexts publish the auth module state); the operator does not read it"},
+	{Version: "3.*", State: "*", Where: "view.State", Why: "as above: only auth_enabled differs"},
+	{Version: "3.*", State: "*", Where: "state-v1: status", Why: "as below"},
+	{Version: "3.*", State: "*", Where: "liveness-v1: status", Why: "as below"},
+	{Version: "3.*", State: "*", Where: "readiness-v[12]: status",
+		Why: "real 3.0.3 answers the 2.x console paths (state, liveness, readiness) on 8848 with 404 or 410 from one call to the next; the client treats both as 'not this major' and uses the 3.x paths"},
+	{Version: "3.*", State: "cluster-loading", Where: "*",
+		Why: "the first answer races the first Distro load: real 2.5.1 answered before it (not ready), real 3.0.3 after (ready); the simulator gives the not-yet-loaded answer, which both versions give when a peer is slow"},
 }

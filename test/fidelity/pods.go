@@ -101,7 +101,7 @@ func (p *Pods) Start(ordinal int) (harness.Running, error) {
 	m, err := p.Runner.Run(harness.PodRun{Namespace: p.NC.Namespace, Name: name, IP: ip, Address: p.Address(ordinal),
 		Home: home, Image: p.NC.Spec.ContainerImage(), Env: p.env, Resolve: p.resolve})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("run %s: %w", name, err)
 	}
 	p.mu.Lock()
 	p.running[ordinal] = m

@@ -49,8 +49,9 @@ type View struct {
 
 // Record is one probe of one member in one state.
 type Record struct {
-	Answers map[string]Answer `json:"-"`
-	View    View              `json:"view"`
+	Answers map[string]Answer
+	Login   *Answer // the login answer, when the credentials log in
+	View    View
 }
 
 // Calls is the sequence for a major version. Both families of paths are asked on both
@@ -82,22 +83,23 @@ func Calls(major int) []Call {
 	return append(v2, v3[:1]...)
 }
 
-// Probe runs the sequence against the member at dial (ip:port) and asks the client.
-func Probe(ctx context.Context, dial string, major int, cred Credentials) Record {
-	auth := nacos.Auth{Username: cred.Username, Password: cred.Password}
-	if cred.Identity {
-		auth.IdentityKey, auth.IdentityValue = AuthValues.IdentityKey, AuthValues.IdentityValue
-	}
+// Probe runs the sequence against the member at dial (ip:port), logging in first when the
+// credentials have a username, and derives the client's view from the answers.
+func Probe(ctx context.Context, dial string, major int, cred Credentials) (Record, error) {
+	rec := Record{Answers: map[string]Answer{}}
 	token := ""
 	if cred.Username != "" {
-		token = login(ctx, dial, major, cred)
+		a := Login(ctx, dial, major, cred.Username, cred.Password)
+		token = accessToken(a.Body)
+		a.Body = redactToken(a.Body)
+		rec.Login = &a
 	}
-	rec := Record{Answers: map[string]Answer{}}
 	for _, c := range Calls(major) {
 		rec.Answers[c.Name] = do(ctx, dial, c, cred, token)
 	}
-	rec.View = view(ctx, nacos.New(dial, nacos.Options{Auth: auth, Timeout: 3 * time.Second}))
-	return rec
+	var err error
+	rec.View, err = ClientView(ctx, major, rec.Answers, rec.Login, cred)
+	return rec, err
 }
 
 // Login is the raw login answer (for the auth states).
@@ -120,10 +122,9 @@ func InitAdmin(ctx context.Context, dial string, major int, password string) Ans
 	return send(ctx, http.MethodPost, "http://"+dial+path, strings.NewReader(form.Encode()), http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
 }
 
-func login(ctx context.Context, dial string, major int, cred Credentials) string {
-	a := Login(ctx, dial, major, cred.Username, cred.Password)
-	if i := strings.Index(a.Body, `"accessToken":"`); i >= 0 {
-		rest := a.Body[i+len(`"accessToken":"`):]
+func accessToken(body string) string {
+	if i := strings.Index(body, `"accessToken":"`); i >= 0 {
+		rest := body[i+len(`"accessToken":"`):]
 		if j := strings.IndexByte(rest, '"'); j >= 0 {
 			return rest[:j]
 		}

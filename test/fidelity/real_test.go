@@ -93,13 +93,11 @@ func (l *liveRun) newPods(cluster string) *Pods {
 func (l *liveRun) record(name string, notes ...string) Record {
 	st, _ := StateNamed(name)
 	ctx := l.t.Context()
-	rec := Probe(ctx, l.pods.Dial(st.Member), l.major, st.Cred)
-	s := Saved{State: name, Doc: st.Doc, Version: l.version, View: rec.View, Answers: rec.Answers, Notes: map[string]string{}}
-	if st.Login {
-		a := Login(ctx, l.pods.Dial(st.Member), l.major, st.Cred.Username, st.Cred.Password)
-		a.Body = redactToken(a.Body)
-		s.Login = &a
+	rec, err := Probe(ctx, l.pods.Dial(st.Member), l.major, st.Cred)
+	if err != nil {
+		l.t.Fatal(err)
 	}
+	s := Saved{State: name, Doc: st.Doc, Version: l.version, View: rec.View, Answers: rec.Answers, Login: rec.Login, Notes: map[string]string{}}
 	for i := 0; i+1 < len(notes); i += 2 {
 		s.Notes[notes[i]] = notes[i+1]
 	}

@@ -118,76 +118,72 @@ func (d *simDriver) allReady(ctx context.Context) error {
 	return nil
 }
 
-// reach brings a fresh simulated cluster to the state.
+// step is one action or wait on the way to a state.
+type step func(ctx context.Context) error
+
+// reach brings a fresh simulated cluster to the state, step by step.
 func (d *simDriver) reach(ctx context.Context, st State) error {
-	if st.Cluster == "solo" {
-		if err := d.start("solo"); err != nil {
-			return err
-		}
-		if err := d.wait(ctx, "standalone ready", d.ready(0)); err != nil {
-			return err
-		}
-		if st.Login {
-			if a := InitAdmin(ctx, d.pods.Dial(0), d.major, AdminPassword); a.Status != 200 {
-				return fmt.Errorf("simulator: init admin: %+v", a)
-			}
-		}
-		return nil
+	steps, ok := d.paths()[st.Name]
+	if !ok {
+		return fmt.Errorf("simulator: no way to reach state %s", st.Name)
 	}
-	switch st.Name {
-	case "cluster-starting":
+	for _, s := range steps {
+		if err := s(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// paths lists, per state, what the simulator does to get there; each path mirrors what the
+// live scenario (real_test.go) does to the real members.
+func (d *simDriver) paths() map[string][]step {
+	solo := []step{d.do(func() error { return d.start("solo") }), d.until("standalone ready", d.ready(0))}
+	withAdmin := append(append([]step(nil), solo...), d.initAdmin)
+	healthy := []step{d.do(func() error { return d.start("nacos") }), d.allReady}
+	stopped := append(append([]step(nil), healthy...), d.do(func() error { d.pods.Stop(2); return nil }),
+		d.until("member 0 lists member 2 DOWN", d.listed(0, 2, "DOWN")))
+	distro := append(append([]step(nil), healthy...), d.restart(2, sim.Faults{PeerPartition: true}),
+		d.until("member 0 lists member 2 DOWN", d.listed(0, 2, "DOWN")),
+		d.until("member 2 answers behind the partition", d.answers(2)),
+		// The real member was observed for 30 s more: by then it lists both peers DOWN.
+		d.until("member 2 lists its peers DOWN", func(ctx context.Context) bool {
+			return d.listed(2, 0, "DOWN")(ctx) && d.listed(2, 1, "DOWN")(ctx)
+		}))
+	raft := append(append([]step(nil), healthy...), d.restart(2, sim.Faults{PeerPartition: true, RaftPartition: true}))
+	heal := []step{d.do(func() error { d.member(2).SetFaults(sim.Faults{}); return nil }), d.until("member 2 ready once healed", d.ready(2))}
+	return map[string][]step{
+		"standalone": solo, "auth-none": solo, "auth-login": withAdmin, "auth-wrong-password": withAdmin,
 		// The real member's port stays closed for its first minute.
-		return d.startDelayed(time.Minute)
-	case "cluster-loading":
-		return d.startLoading(ctx)
+		"cluster-starting": {d.do(func() error { return d.startDelayed(time.Minute) })},
+		"cluster-loading":  {d.startLoading},
+		"cluster-healthy":  healthy,
+		"peer-stopped":     stopped,
+		"peer-restarted": append(append([]step(nil), stopped...), d.restart(2, sim.Faults{}),
+			d.until("member 2 back", func(ctx context.Context) bool { return d.ready(2)(ctx) && d.listed(0, 2, "UP")(ctx) })),
+		"distro-blocked":      distro,
+		"distro-blocked-peer": distro,
+		"distro-healed":       append(append([]step(nil), distro...), heal...),
+		"raft-blocked":        raft,
+		"raft-healed":         append(append([]step(nil), raft...), heal...),
 	}
-	if err := d.start("nacos"); err != nil {
-		return err
+}
+
+func (d *simDriver) do(fn func() error) step { return func(context.Context) error { return fn() } }
+
+func (d *simDriver) until(what string, cond func(context.Context) bool) step {
+	return func(ctx context.Context) error { return d.wait(ctx, what, cond) }
+}
+
+func (d *simDriver) restart(ordinal int, f sim.Faults) step {
+	return func(context.Context) error { return d.restartWith(ordinal, f) }
+}
+
+func (d *simDriver) initAdmin(ctx context.Context) error {
+	if a := InitAdmin(ctx, d.pods.Dial(0), d.major, AdminPassword); a.Status != 200 {
+		return fmt.Errorf("simulator: init admin: %+v", a)
 	}
-	if err := d.allReady(ctx); err != nil {
-		return err
-	}
-	switch st.Name {
-	case "cluster-healthy":
-		return nil
-	case "peer-stopped":
-		d.pods.Stop(2)
-		return d.wait(ctx, "member 0 lists member 2 DOWN", d.listed(0, 2, "DOWN"))
-	case "peer-restarted":
-		d.pods.Stop(2)
-		if err := d.wait(ctx, "member 0 lists member 2 DOWN", d.listed(0, 2, "DOWN")); err != nil {
-			return err
-		}
-		if err := d.restartWith(2, sim.Faults{}); err != nil {
-			return err
-		}
-		return d.wait(ctx, "member 2 back", func(ctx context.Context) bool { return d.ready(2)(ctx) && d.listed(0, 2, "UP")(ctx) })
-	case "distro-blocked", "distro-blocked-peer", "distro-healed":
-		if err := d.restartWith(2, sim.Faults{PeerPartition: true}); err != nil {
-			return err
-		}
-		if err := d.wait(ctx, "member 0 lists member 2 DOWN", d.listed(0, 2, "DOWN")); err != nil {
-			return err
-		}
-		if err := d.wait(ctx, "member 2 answers behind the partition", d.answers(2)); err != nil {
-			return err
-		}
-		if st.Name != "distro-healed" {
-			return nil
-		}
-		d.member(2).SetFaults(sim.Faults{})
-		return d.wait(ctx, "member 2 ready once healed", d.ready(2))
-	case "raft-blocked", "raft-healed":
-		if err := d.restartWith(2, sim.Faults{PeerPartition: true, RaftPartition: true}); err != nil {
-			return err
-		}
-		if st.Name == "raft-blocked" {
-			return nil
-		}
-		d.member(2).SetFaults(sim.Faults{})
-		return d.wait(ctx, "member 2 ready once healed", d.ready(2))
-	}
-	return fmt.Errorf("simulator: no way to reach state %s", st.Name)
+	return nil
 }
 
 // startDelayed starts the cluster with every member's port closed for d.
@@ -227,12 +223,6 @@ func SimRecord(ctx context.Context, version, root string, st State) (Saved, erro
 	if err := d.reach(ctx, st); err != nil {
 		return Saved{}, err
 	}
-	rec := Probe(ctx, d.pods.Dial(st.Member), d.major, st.Cred)
-	s := Saved{State: st.Name, Version: version, View: rec.View, Answers: rec.Answers}
-	if st.Login {
-		a := Login(ctx, d.pods.Dial(st.Member), d.major, st.Cred.Username, st.Cred.Password)
-		a.Body = redactToken(a.Body)
-		s.Login = &a
-	}
-	return s, nil
+	rec, err := Probe(ctx, d.pods.Dial(st.Member), d.major, st.Cred)
+	return Saved{State: st.Name, Version: version, View: rec.View, Answers: rec.Answers, Login: rec.Login}, err
 }

@@ -9,8 +9,8 @@ import (
 	"strconv"
 	"strings"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
 	"github.com/nacos-operator/nacos-operator/test/harness"
@@ -26,10 +26,9 @@ const AdminPassword = "Fidelity-Admin-1"
 type State struct {
 	Name    string
 	Doc     string
-	Cluster string // "solo" (standalone, auth on) or "nacos" (3 members, embedded storage)
-	Member  int    // the ordinal probed
-	Cred    Credentials
-	Login   bool // the login answer is part of the record
+	Cluster string      // "solo" (standalone, auth on) or "nacos" (3 members, embedded storage)
+	Member  int         // the ordinal probed
+	Cred    Credentials // a username makes the probe log in (and record the login answer)
 }
 
 // States lists the states in the order the live scenario reaches them.
@@ -38,8 +37,8 @@ func States() []State {
 	return []State{
 		{Name: "standalone", Doc: "a standalone member with auth on, asked with the identity header", Cluster: "solo", Cred: id},
 		{Name: "auth-none", Doc: "the same member asked without credentials", Cluster: "solo"},
-		{Name: "auth-login", Doc: "after the admin password is set, asked with a login token", Cluster: "solo", Cred: Credentials{Username: "nacos", Password: AdminPassword}, Login: true},
-		{Name: "auth-wrong-password", Doc: "a login with a wrong password", Cluster: "solo", Cred: Credentials{Username: "nacos", Password: "wrong-password"}, Login: true},
+		{Name: "auth-login", Doc: "after the admin password is set, asked with a login token", Cluster: "solo", Cred: Credentials{Username: "nacos", Password: AdminPassword}},
+		{Name: "auth-wrong-password", Doc: "a login with a wrong password", Cluster: "solo", Cred: Credentials{Username: "nacos", Password: "wrong-password"}},
 		{Name: "cluster-starting", Doc: "a member of a new 3-member cluster just started: its HTTP port is closed", Cluster: "nacos", Cred: id},
 		{Name: "cluster-loading", Doc: "the first answer of that member once its HTTP port opens", Cluster: "nacos", Cred: id},
 		{Name: "cluster-healthy", Doc: "every member ready", Cluster: "nacos", Cred: id},
@@ -103,22 +102,23 @@ type Saved struct {
 // internal/nacos/testdata: status, content type, empty line, body).
 func (s Saved) Save(dir string) error {
 	dir = filepath.Join(dir, s.State)
-	if err := os.RemoveAll(dir); err != nil {
-		return err
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
 	b, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
-		return err
+		return fmt.Errorf("encode record %s: %w", s.State, err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "view.json"), append(b, '\n'), 0o644); err != nil {
-		return err
-	}
+	files := map[string][]byte{"view.json": append(b, '\n')}
 	for name, a := range s.Answers {
-		if err := os.WriteFile(filepath.Join(dir, name+".http"), []byte(httpFile(a)), 0o644); err != nil {
-			return err
+		files[name+".http"] = []byte(httpFile(a))
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return fmt.Errorf("replace record %s: %w", dir, err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create record %s: %w", dir, err)
+	}
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			return fmt.Errorf("write record: %w", err)
 		}
 	}
 	return nil
@@ -137,7 +137,7 @@ func LoadSaved(dir, state string) (Saved, error) {
 	dir = filepath.Join(dir, state)
 	b, err := os.ReadFile(filepath.Join(dir, "view.json"))
 	if err != nil {
-		return s, err
+		return s, fmt.Errorf("read record: %w", err)
 	}
 	if err := json.Unmarshal(b, &s); err != nil {
 		return s, fmt.Errorf("%s/view.json: %w", dir, err)
@@ -148,7 +148,7 @@ func LoadSaved(dir, state string) (Saved, error) {
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
-			return s, err
+			return s, fmt.Errorf("read record: %w", err)
 		}
 		a, err := parseHTTPFile(string(b))
 		if err != nil {

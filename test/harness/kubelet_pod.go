@@ -89,7 +89,7 @@ func (k *Kubelet) configMapData(ctx context.Context, pod *corev1.Pod) (map[strin
 func (k *Kubelet) resolveEnv(ctx context.Context, pod *corev1.Pod) (map[string]string, error) {
 	return ResolveEnv(nacosContainer(pod), func(obj client.Object, name, key string) (string, error) {
 		if err := k.Client.Get(ctx, client.ObjectKey{Namespace: pod.Namespace, Name: name}, obj); err != nil {
-			return "", err
+			return "", fmt.Errorf("get %s: %w", name, err)
 		}
 		switch o := obj.(type) {
 		case *corev1.Secret:

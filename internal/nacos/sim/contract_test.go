@@ -127,8 +127,8 @@ func TestContract3x(t *testing.T) {
 		{name: "v3 readiness 200 + 30000", path: "/nacos/v3/admin/core/state/readiness", status: 200, contentType: jsonType, json: map[string]any{"code": 30000, "message": "naming not in readiness", "data": nil}},
 		{name: "v3 state", path: "/nacos/v3/admin/core/state", status: 200, contentType: jsonType, json: map[string]any{"code": 0, "data": withClusterState(map[string]any{
 			"version": "3.0.3", "startup_mode": "cluster", "function_mode": nil, "server_port": "8848", "auth_enabled": "true", "auth_system_type": "nacos",
-			"auth_admin_request": "true", "console_ui_enabled": "true", "datasource_platform": "mysql", "data_load_retryDelayMs": "150"})}},
-		{name: "v3 node list needs admin auth", path: "/nacos/v3/admin/core/cluster/node/list", status: 403, contentType: jsonType, json: map[string]any{"status": 403, "error": "Forbidden", "message": "Code: 401, Message: user not found!."}},
+			"auth_admin_request": "true", "console_ui_enabled": "true", "datasource_platform": "mysql", "data_load_retryDelayMs": "150", "login_page_enabled": "false"})}},
+		{name: "v3 node list needs admin auth", path: "/nacos/v3/admin/core/cluster/node/list", status: 403, contentType: jsonType, json: map[string]any{"status": 403, "error": "Forbidden", "message": "Code: 401, Message: User not found! Please check user exist or password is right!."}},
 		{name: "v3 node list with identity", path: "/nacos/v3/admin/core/cluster/node/list", header: identity, status: 200, contentType: jsonType, json: map[string]any{"code": 0, "message": "success"}},
 		{name: "v3 metrics with identity", path: "/nacos/v3/admin/ns/ops/metrics?onlyStatus=true", header: identity, status: 200, contentType: jsonType, json: map[string]any{"code": 0, "data": map[string]any{"status": "DOWN"}}},
 		{name: "v1 metrics still served", path: "/nacos/v1/ns/operator/metrics", status: 503, contentType: noType, text: "server is DOWNnow, detailed error message: " + msgDistroNotInitialized},
@@ -141,12 +141,12 @@ func TestContract3x(t *testing.T) {
 		{name: "console readiness ok", path: "/v3/console/health/readiness", ready: true, status: 200, contentType: jsonType, json: map[string]any{"code": 0, "data": "ok"}},
 		{name: "console state raw", path: "/v3/console/server/state", status: 200, contentType: jsonType, json: map[string]any{"version": "3.0.3"}},
 		{name: "console 2.x health gone", path: "/v1/console/health/readiness", status: 410, contentType: jsonType, json: map[string]any{"status": 410}},
-		{name: "v3 login bad", method: http.MethodPost, path: "/nacos/v3/auth/user/login?username=x&password=y", status: 403, contentType: textType, text: "user not found!"},
+		{name: "v3 login bad", method: http.MethodPost, path: "/nacos/v3/auth/user/login?username=x&password=y", status: 500, contentType: jsonType, json: map[string]any{"status": 500, "message": "No message available"}},
 	})
 	// The 410 body's message holds Nacos's own result, naming the replacement API.
 	a := call(t, http.MethodGet, notReady.cfg.Bind, "/nacos/v1/core/cluster/nodes", nil)
 	msg := a.json(t)["message"].(string)
-	if !strings.Contains(msg, `"code":40000`) || !strings.Contains(msg, "/nacos/v3/admin/core/cluster/node/list") {
+	if !strings.Contains(msg, `"code":40000`) || !strings.Contains(msg, "/v3/admin/core/cluster/node/list") {
 		t.Fatalf("410 message %q", msg)
 	}
 }

@@ -178,9 +178,8 @@ func (m *Member) stateMap() map[string]any {
 		// AuthModuleStateBuilder: true when client auth or admin auth (on by default) is on.
 		state["auth_enabled"] = boolString(m.auth.Enabled || m.auth.AdminAPI == nil || *m.auth.AdminAPI)
 		state["auth_admin_request"] = boolString(m.auth.AdminAPI == nil || *m.auth.AdminAPI)
-	} else {
-		state["login_page_enabled"] = boolString(m.auth.Enabled)
 	}
+	state["login_page_enabled"] = boolString(m.auth.Enabled)
 	return state
 }
 

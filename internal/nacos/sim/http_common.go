@@ -78,7 +78,7 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rte, ok := rt.routes[r.URL.Path]
 	if !ok {
-		springError(w, r, http.StatusNotFound, "Not Found", rt.m.notFoundMessage(r.URL.Path))
+		springError(w, r, http.StatusNotFound, "Not Found", rt.m.notFoundMessage(r.Method, r.URL.Path))
 		return
 	}
 	if rte.method != "" && r.Method != rte.method {
@@ -127,7 +127,7 @@ func (m *Member) authRefusal() string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.ver.major == 3 {
-		return "Code: 401, Message: user not found!."
+		return "Code: 401, Message: User not found! Please check user exist or password is right!."
 	}
 	return "user not found!"
 }
@@ -139,6 +139,11 @@ func (m *Member) handleLogin(w http.ResponseWriter, r *http.Request) {
 	want, ok := m.auth.Users[user]
 	if !ok || want != pass || user == "" {
 		m.mu.Unlock()
+		if m.ver.major == 3 {
+			// Real 3.0.3 answers a refused login on 8848 with a bare Spring 500.
+			springError(w, r, http.StatusInternalServerError, "Internal Server Error", "No message available")
+			return
+		}
 		writeText(w, http.StatusForbidden, "user not found!")
 		return
 	}
@@ -182,11 +187,11 @@ func okV1(w http.ResponseWriter, data any) {
 	writeJSON(w, http.StatusOK, map[string]any{"code": 200, "message": nil, "data": data})
 }
 
-// notFoundMessage is Spring's 404 message: Spring Boot 2.7 (Nacos 2.x) says "No message
-// available"; Spring 6 (3.x) names the missing static resource.
-func (m *Member) notFoundMessage(path string) string {
+// notFoundMessage is Spring's 404 message as real members word it: 2.5.1 (Spring Boot 2.7)
+// "No message available", 3.0.3 "No endpoint GET /nacos/...".
+func (m *Member) notFoundMessage(method, path string) string {
 	if m.ver.major == 2 {
 		return "No message available"
 	}
-	return "No static resource " + strings.TrimPrefix(path, "/") + "."
+	return "No endpoint " + method + " " + path + "."
 }

@@ -15,7 +15,7 @@ func (m *Member) mainHandler() http.Handler {
 
 // consoleHandler serves the 3.x console port (8080, empty context path).
 func (m *Member) consoleHandler() http.Handler {
-	gone := m.gone("/v3/console/health/readiness")
+	gone := m.gone("${contextPath:nacos}/v3/console/health/readiness", "console")
 	return &router{m: m, routes: map[string]route{
 		"/v3/console/health/liveness":    {http.MethodGet, authNone, m.liveJSON},
 		"/v3/console/health/readiness":   {http.MethodGet, authNone, m.readyJSON(http.StatusInternalServerError)},
@@ -72,27 +72,29 @@ func (m *Member) routesV3() map[string]route {
 		"/nacos/v3/auth/user/admin":              {http.MethodPost, authNone, m.initAdmin},
 	}
 	// 2.x admin paths carry @Compatibility(ADMIN_API or CONSOLE_API), off by default: 410.
-	for path, replacement := range map[string]string{
-		"/nacos/v1/core/cluster/nodes":            "/nacos/v3/admin/core/cluster/node/list",
-		"/nacos/v1/core/cluster/self":             "/nacos/v3/admin/core/cluster/node/self",
-		"/nacos/v1/core/cluster/health":           "/nacos/v3/admin/core/cluster/node/self",
-		"/nacos/v1/core/cluster/simple/nodes":     "/nacos/v3/admin/core/cluster/node/list",
-		"/nacos/v2/core/cluster/node/list":        "/nacos/v3/admin/core/cluster/node/list",
-		"/nacos/v2/core/cluster/node/self":        "/nacos/v3/admin/core/cluster/node/self",
-		"/nacos/v2/core/cluster/node/self/health": "/nacos/v3/admin/core/cluster/node/self",
-		"/nacos/v2/ns/operator/metrics":           "/nacos/v3/admin/ns/ops/metrics",
+	// The wording is real 3.0.3's, placeholders included: the self path's alternative is
+	// written "{contextPath:nacos}", the others "${contextPath:nacos}".
+	for path, g := range map[string]struct{ replacement, api string }{
+		"/nacos/v1/core/cluster/nodes":            {"${contextPath:nacos}/v3/admin/core/cluster/node/list", "console"},
+		"/nacos/v1/core/cluster/self":             {"{contextPath:nacos}/v3/admin/core/cluster/node/self", "admin"},
+		"/nacos/v1/core/cluster/health":           {"{contextPath:nacos}/v3/admin/core/cluster/node/self", "admin"},
+		"/nacos/v1/core/cluster/simple/nodes":     {"${contextPath:nacos}/v3/admin/core/cluster/node/list", "console"},
+		"/nacos/v2/core/cluster/node/list":        {"${contextPath:nacos}/v3/admin/core/cluster/node/list", "admin"},
+		"/nacos/v2/core/cluster/node/self":        {"${contextPath:nacos}/v3/admin/core/cluster/node/self", "admin"},
+		"/nacos/v2/core/cluster/node/self/health": {"${contextPath:nacos}/v3/admin/core/cluster/node/self", "admin"},
+		"/nacos/v2/ns/operator/metrics":           {"${contextPath:nacos}/v3/admin/ns/ops/metrics", "admin"},
 	} {
-		routes[path] = route{"", authNone, m.gone(replacement)}
+		routes[path] = route{"", authNone, m.gone(g.replacement, g.api)}
 	}
 	return routes
 }
 
 // gone is ApiCompatibilityFilter's sendError(410, json): Spring's error body whose message
-// holds the serialized Nacos result.
-func (m *Member) gone(replacement string) http.HandlerFunc {
+// holds the serialized Nacos result (code and message, no data).
+func (m *Member) gone(replacement, api string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		msg := `{"code":40000,"message":"Current API will be deprecated, please use API(s) ` + "`GET " + replacement + "`" +
-			` instead, or set ` + "`nacos.core.api.compatibility.admin.enabled=true`" + ` to enable it.","data":null}`
+			` instead, or set ` + "`nacos.core.api.compatibility." + api + ".enabled=true`" + ` in application.properties."}`
 		springError(w, r, http.StatusGone, "Gone", msg)
 	}
 }

@@ -90,28 +90,14 @@ func (m *Member) Start() error {
 	if m.running {
 		return fmt.Errorf("member %s already running", m.cfg.Address)
 	}
-	var raftListener net.Listener
-	if !m.cfg.Standalone {
-		var err error
-		if raftListener, err = m.listenRaft(); err != nil {
-			return fmt.Errorf("member %s: listen on the Raft port: %w", m.cfg.Address, err)
-		}
+	m.raft = m.loadRaft()
+	raftListener, listeners, err := m.listenAtStartLocked()
+	if err != nil {
+		return err
 	}
 	now := m.cfg.Clock.Now()
 	m.running, m.started, m.stop = true, now, make(chan struct{})
 	m.members, m.rrIndex, m.distroOK, m.status, m.tokens = map[string]*peer{}, 0, false, "STARTING", map[string]time.Time{}
-	m.raft = m.loadRaft()
-	var listeners []net.Listener
-	if m.cfg.StartDelay <= 0 && !m.portHeldLocked() {
-		var err error
-		if listeners, err = m.listen(); err != nil {
-			if raftListener != nil {
-				_ = raftListener.Close()
-			}
-			m.running = false
-			return err
-		}
-	}
 	if raftListener != nil {
 		m.serveOne(raftListener, m.raftHandler())
 	}
@@ -150,6 +136,23 @@ func (m *Member) Start() error {
 	m.wg.Add(1)
 	go m.loadDistro()
 	return nil
+}
+
+// listenAtStartLocked opens the Raft port of a cluster member, and the HTTP port unless the
+// start phase holds it (then openWhenStarted opens it later).
+func (m *Member) listenAtStartLocked() (raft net.Listener, main []net.Listener, err error) {
+	if !m.cfg.Standalone {
+		if raft, err = m.listenRaft(); err != nil {
+			return nil, nil, fmt.Errorf("member %s: Raft port: %w", m.cfg.Address, err)
+		}
+	}
+	if m.cfg.StartDelay > 0 || m.portHeldLocked() {
+		return raft, nil, nil
+	}
+	if main, err = m.listen(); err != nil && raft != nil {
+		_ = raft.Close()
+	}
+	return raft, main, err
 }
 
 // portHeldLocked tells whether start-up is blocked before the web server: a real 2.x/3.x

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 )
 
@@ -24,13 +25,21 @@ type raftGroup struct {
 	lostAt     int64 // clock ms when the leader was lost
 }
 
+// groupNames are the groups real members list: 3.x adds the lock service's group; a
+// standalone member keeps config in plain Derby (no nacos_config), and a standalone 3.0.3
+// lists no naming_persistent_service.
 func (m *Member) groupNames() []string {
-	// A standalone member keeps config in plain Derby (real 2.5.1 and 3.0.3 standalone list
-	// only the naming groups).
-	if m.cfg.Storage == StorageEmbedded && !m.cfg.Standalone {
-		return append(append([]string(nil), namingGroups...), "nacos_config")
+	groups := append([]string(nil), namingGroups...)
+	if m.ver.major >= 3 {
+		groups = append(groups, "lock_acquire_service_v2")
+		if m.cfg.Standalone {
+			groups = slices.DeleteFunc(groups, func(g string) bool { return g == "naming_persistent_service" })
+		}
 	}
-	return namingGroups
+	if m.cfg.Storage == StorageEmbedded && !m.cfg.Standalone {
+		groups = append(groups, "nacos_config")
+	}
+	return groups
 }
 
 func (m *Member) raftStatePath() string {

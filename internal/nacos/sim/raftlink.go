@@ -2,6 +2,7 @@ package sim
 
 import (
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"sync"
@@ -21,7 +22,11 @@ const raftPingPath = "/_sim/v1/raft"
 func (m *Member) raftPingPeriod() time.Duration { return m.cfg.Periods.ElectionTimeout / 2 }
 
 func (m *Member) listenRaft() (net.Listener, error) {
-	return net.Listen("tcp", raftAddress(m.cfg.Bind))
+	l, err := net.Listen("tcp", raftAddress(m.cfg.Bind))
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", raftAddress(m.cfg.Bind), err)
+	}
+	return l, nil
 }
 
 func (m *Member) raftHandler() http.Handler {

@@ -110,7 +110,7 @@ func (m *Member) supervise(cmd *exec.Cmd) {
 		backoff = min(2*backoff, 5*time.Minute)
 		cmd = m.newCmd()
 		if err := cmd.Start(); err != nil {
-			fmt.Fprintf(m.out, "realnacos: restart %s: %v\n", m.Name, err)
+			_, _ = fmt.Fprintf(m.out, "realnacos: restart %s: %v\n", m.Name, err)
 			return
 		}
 		m.mu.Lock()

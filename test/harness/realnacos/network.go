@@ -32,10 +32,10 @@ type Network struct {
 	Subnet byte   // pods get 10.<Subnet>.x.y/16; the host side of the bridge is 10.<Subnet>.255.254
 
 	mu     sync.Mutex
-	next   int // pod IPs handed out
-	nextNS int // namespaces made
-	pods  map[string]*netPod // by namespace name
-	names map[string]string  // fqdn -> ip, for every running pod
+	next   int                // pod IPs handed out
+	nextNS int                // namespaces made
+	pods   map[string]*netPod // by namespace name
+	names  map[string]string  // fqdn -> ip, for every running pod
 }
 
 type netPod struct {

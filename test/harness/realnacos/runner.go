@@ -199,17 +199,20 @@ func ImageEnv(dockerfile string) (map[string]string, error) {
 	if len(out) == 0 {
 		return nil, fmt.Errorf("no ENV defaults in %s", dockerfile)
 	}
-	return out, s.Err()
+	if err := s.Err(); err != nil {
+		return nil, fmt.Errorf("read %s: %w", dockerfile, err)
+	}
+	return out, nil
 }
 
 // copyMissing copies the regular files of src that dst lacks.
 func copyMissing(src, dst string) error {
 	entries, err := os.ReadDir(src)
 	if err != nil {
-		return err
+		return fmt.Errorf("read %s: %w", src, err)
 	}
 	if err := os.MkdirAll(dst, 0o755); err != nil {
-		return err
+		return fmt.Errorf("create %s: %w", dst, err)
 	}
 	for _, e := range entries {
 		target := filepath.Join(dst, e.Name())
@@ -220,11 +223,11 @@ func copyMissing(src, dst string) error {
 			continue
 		}
 		data, err := os.ReadFile(filepath.Join(src, e.Name()))
-		if err != nil {
-			return err
+		if err == nil {
+			err = os.WriteFile(target, data, 0o644)
 		}
-		if err := os.WriteFile(target, data, 0o644); err != nil {
-			return err
+		if err != nil {
+			return fmt.Errorf("copy %s: %w", e.Name(), err)
 		}
 	}
 	return nil
