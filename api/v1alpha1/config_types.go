@@ -58,12 +58,14 @@ type PropertyValue string
 //
 // +kubebuilder:validation:XValidation:rule="!has(self.heap) || !isQuantity(string(self.heap)) || (quantity(string(self.heap)).compareTo(quantity('256Mi')) >= 0 && quantity(string(self.heap)).compareTo(quantity('64Gi')) <= 0)",messageExpression="'config.jvm.heap ' + string(self.heap) + ' is out of range: Nacos needs at least 256Mi and this operator accepts at most 64Gi'"
 type JVMSpec struct {
-	// Heap is the JVM heap (-Xms and -Xmx), e.g. 1Gi. Leave room below the container memory
-	// limit for metaspace, threads and direct buffers. The image default (1g) when unset.
+	// Heap is the JVM heap (-Xms and -Xmx; the young generation, -Xmn, is half of it), e.g.
+	// 1Gi. Leave room below the container memory limit for metaspace, threads and direct
+	// buffers. The image default (1g) when unset.
 	// +optional
 	Heap *resource.Quantity `json:"heap,omitempty"`
 
-	// Options are extra JVM options appended to the defaults, e.g. "-XX:+UseG1GC".
+	// Options are extra JVM options added to the image's, e.g. "-XX:+UseG1GC" (passed as
+	// JAVA_OPT, which the image's start script puts in front of its own options).
 	// +kubebuilder:validation:MaxItems=64
 	// +kubebuilder:validation:items:MaxLength=1024
 	// +optional

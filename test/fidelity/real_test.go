@@ -119,18 +119,12 @@ func (l *liveRun) waitFor(what string, d time.Duration, cond func(ctx context.Co
 	return time.Since(start)
 }
 
-func (l *liveRun) ready(ordinal int) func(ctx context.Context) bool {
-	return func(ctx context.Context) bool {
-		return viewOf(ctx, l.pods.Dial(ordinal), l.major).Readiness == "ready"
-	}
-}
-
 func (l *liveRun) solo() {
 	p := l.newPods("solo")
 	if _, err := p.Start(0); err != nil {
 		l.t.Fatal(err)
 	}
-	took := l.waitFor("standalone member ready", 4*time.Minute, l.ready(0))
+	took := l.waitFor("standalone member ready", 4*time.Minute, l.pods.Ready(0))
 	l.record("standalone", "readyAfter", secs(took))
 	l.record("auth-none")
 	a := InitAdmin(l.t.Context(), p.Dial(0), l.major, AdminPassword)
@@ -151,20 +145,18 @@ func (l *liveRun) cluster() {
 		}
 	}
 	l.record("cluster-starting")
-	open := l.waitFor("member 0 answers its API", 6*time.Minute, func(ctx context.Context) bool {
-		return send(ctx, "GET", "http://"+p.Dial(0)+Calls(l.major)[0].Path, nil, nil).Error == ""
-	})
+	open := l.waitFor("member 0 answers its API", 6*time.Minute, p.Answers(0))
 	l.record("cluster-loading", "apiOpenAfter", secs(open))
 	for i := 0; i < 3; i++ {
-		l.waitFor(fmt.Sprintf("member %d ready", i), 8*time.Minute, l.ready(i))
+		l.waitFor(fmt.Sprintf("member %d ready", i), 8*time.Minute, l.pods.Ready(i))
 	}
 	l.record("cluster-healthy", "apiOpenAfter", secs(open), "allReadyAfter", secs(time.Since(start)))
 
 	p.Stop(2)
-	down := l.waitFor("member 0 lists member 2 DOWN", 2*time.Minute, l.listed(0, 2, "DOWN"))
+	down := l.waitFor("member 0 lists member 2 DOWN", 2*time.Minute, l.pods.Lists(0, 2, "DOWN"))
 	l.record("peer-stopped", "downAfter", secs(down))
 
-	took := l.restart(2, l.ready(2), l.listed(0, 2, "UP"))
+	took := l.restart(2, l.pods.Ready(2), l.pods.Lists(0, 2, "UP"))
 	l.record("peer-restarted", "readyAfter", secs(took))
 
 	l.runner.DropAtStart(p.NC.Namespace, "nacos-2", 9849)
@@ -173,16 +165,14 @@ func (l *liveRun) cluster() {
 	if _, err := p.Start(2); err != nil {
 		l.t.Fatal(err)
 	}
-	opened := l.waitFor("member 2 answers behind the 9849 drop", 5*time.Minute, func(ctx context.Context) bool {
-		return send(ctx, "GET", "http://"+p.Dial(2)+Calls(l.major)[0].Path, nil, nil).Error == ""
-	})
-	l.holds("member 2 stays not ready behind the 9849 drop", 30*time.Second, func(ctx context.Context) bool { return !l.ready(2)(ctx) })
+	opened := l.waitFor("member 2 answers behind the 9849 drop", 5*time.Minute, p.Answers(2))
+	l.holds("member 2 stays not ready behind the 9849 drop", 30*time.Second, func(ctx context.Context) bool { return !p.Ready(2)(ctx) })
 	l.record("distro-blocked", "apiOpenAfter", secs(opened), "observedFor", secs(time.Since(start)))
 	l.record("distro-blocked-peer")
 	if err := l.member(2).Heal(); err != nil {
 		l.t.Fatal(err)
 	}
-	healed := l.waitFor("member 2 ready once healed", 5*time.Minute, l.ready(2))
+	healed := l.waitFor("member 2 ready once healed", 5*time.Minute, l.pods.Ready(2))
 	l.record("distro-healed", "readyAfterHeal", secs(healed))
 
 	l.runner.DropAtStart(p.NC.Namespace, "nacos-2", 9849, 7848)
@@ -192,13 +182,13 @@ func (l *liveRun) cluster() {
 	}
 	l.runner.DropAtStart(p.NC.Namespace, "nacos-2")
 	l.holds("member 2's API stays closed behind the 9849 and 7848 drops", 90*time.Second, func(ctx context.Context) bool {
-		return send(ctx, "GET", "http://"+p.Dial(2)+Calls(l.major)[0].Path, nil, nil).Error != ""
+		return !p.Answers(2)(ctx)
 	})
 	l.record("raft-blocked", "observedFor", "90")
 	if err := l.member(2).Heal(); err != nil {
 		l.t.Fatal(err)
 	}
-	healed = l.waitFor("member 2 ready once both drops are lifted", 8*time.Minute, l.ready(2))
+	healed = l.waitFor("member 2 ready once both drops are lifted", 8*time.Minute, l.pods.Ready(2))
 	l.record("raft-healed", "readyAfterHeal", secs(healed))
 }
 
@@ -228,19 +218,6 @@ func (l *liveRun) holds(what string, window time.Duration, cond func(context.Con
 		if !cond(l.t.Context()) {
 			l.t.Fatalf("%s: no longer so after %s", what, window-time.Until(end))
 		}
-	}
-}
-
-// listed tells whether the member at from lists the member at ordinal in the given state.
-func (l *liveRun) listed(from, ordinal int, state string) func(context.Context) bool {
-	return func(ctx context.Context) bool {
-		want := l.pods.Address(ordinal) + " " + state
-		for _, m := range viewOf(ctx, l.pods.Dial(from), l.major).Members {
-			if strings.HasPrefix(m, want) {
-				return true
-			}
-		}
-		return false
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -93,20 +92,18 @@ func (d *simDriver) wait(ctx context.Context, what string, cond func(context.Con
 	return nil
 }
 
-func (d *simDriver) ready(ordinal int) func(context.Context) bool {
-	return func(ctx context.Context) bool { return viewOf(ctx, d.pods.Dial(ordinal), d.major).Readiness == "ready" }
+// ready, listed and answers read d.pods when they are asked: the paths are built before the
+// pods exist.
+func (d *simDriver) ready(i int) func(context.Context) bool {
+	return func(ctx context.Context) bool { return d.pods.Ready(i)(ctx) }
 }
 
-func (d *simDriver) listed(from, ordinal int, state string) func(context.Context) bool {
-	return func(ctx context.Context) bool {
-		want := d.pods.Address(ordinal) + " " + state
-		for _, m := range viewOf(ctx, d.pods.Dial(from), d.major).Members {
-			if strings.HasPrefix(m, want) {
-				return true
-			}
-		}
-		return false
-	}
+func (d *simDriver) listed(from, i int, state string) func(context.Context) bool {
+	return func(ctx context.Context) bool { return d.pods.Lists(from, i, state)(ctx) }
+}
+
+func (d *simDriver) answers(i int) func(context.Context) bool {
+	return func(ctx context.Context) bool { return d.pods.Answers(i)(ctx) }
 }
 
 func (d *simDriver) allReady(ctx context.Context) error {
@@ -202,12 +199,6 @@ func (d *simDriver) startLoading(ctx context.Context) error {
 		return err
 	}
 	return d.wait(ctx, "member 0 answers", d.answers(0))
-}
-
-func (d *simDriver) answers(ordinal int) func(context.Context) bool {
-	return func(ctx context.Context) bool {
-		return send(ctx, "GET", "http://"+d.pods.Dial(ordinal)+Calls(d.major)[0].Path, nil, nil).Error == ""
-	}
 }
 
 func (d *simDriver) podName(ordinal int) string { return fmt.Sprintf("%s-%d", "nacos", ordinal) }
