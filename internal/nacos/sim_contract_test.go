@@ -241,7 +241,7 @@ func TestClientOnThreeXGetsGoneForTwoXPaths(t *testing.T) {
 		keys = append(keys, g)
 	}
 	sort.Strings(keys)
-	if strings.Join(keys, ",") != "lock_acquire_service_v2,naming_instance_metadata,naming_persistent_service_v2,naming_service_metadata" { // standalone 3.0.3 as recorded
+	if strings.Join(keys, ",") != "lock_acquire_service_v2,naming_instance_metadata,naming_persistent_service,naming_persistent_service_v2,naming_service_metadata" { // standalone 3.0.3 as recorded
 		t.Fatalf("raft groups %v", keys)
 	}
 }

@@ -14,6 +14,8 @@ var known = []Known{
 	{Version: "3.*", State: "*", Where: "liveness-v1: status", Why: "as below"},
 	{Version: "3.*", State: "*", Where: "readiness-v[12]: status",
 		Why: "real 3.0.3 answers the 2.x console paths (state, liveness, readiness) on 8848 with 404 or 410 from one call to the next; the client treats both as 'not this major' and uses the 3.x paths"},
+	{Version: "3.*", State: "*", Where: `[ns]*-v3: $.data*.extendInfo.raftMetaData.metaDataMap.naming_persistent_service`,
+		Why: "a standalone 3.0.3 member published the naming_persistent_service group in one run and not in the next; the operator reads group leaders only of the groups a member lists"},
 	{Version: "3.*", State: "cluster-loading", Where: "*",
 		Why: "the first answer races the first Distro load: real 2.5.1 answered before it (not ready), real 3.0.3 after (ready); the simulator gives the not-yet-loaded answer, which both versions give when a peer is slow"},
 }

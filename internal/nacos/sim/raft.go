@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 )
 
@@ -25,16 +24,12 @@ type raftGroup struct {
 	lostAt     int64 // clock ms when the leader was lost
 }
 
-// groupNames are the groups real members list: 3.x adds the lock service's group; a
-// standalone member keeps config in plain Derby (no nacos_config), and a standalone 3.0.3
-// lists no naming_persistent_service.
+// groupNames are the groups real members list: 3.x adds the lock service's group, and a
+// standalone member keeps config in plain Derby (no nacos_config).
 func (m *Member) groupNames() []string {
 	groups := append([]string(nil), namingGroups...)
 	if m.ver.major >= 3 {
 		groups = append(groups, "lock_acquire_service_v2")
-		if m.cfg.Standalone {
-			groups = slices.DeleteFunc(groups, func(g string) bool { return g == "naming_persistent_service" })
-		}
 	}
 	if m.cfg.Storage == StorageEmbedded && !m.cfg.Standalone {
 		groups = append(groups, "nacos_config")
