@@ -20,7 +20,16 @@ set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
 CACHE_ROOT="${NACOS_OPERATOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nacos-operator}"
-SRC_DIR="${NACOS_SRC_DIR:-$ROOT/../shared/nacos-src}"
+# The shared source directory sits beside the checkout; a clone elsewhere on the same machine
+# finds it at its usual place.
+if [[ -n "${NACOS_SRC_DIR:-}" ]]; then
+  SRC_DIR="$NACOS_SRC_DIR"
+else
+  SRC_DIR="$ROOT/../shared/nacos-src"
+  for d in "$ROOT/../shared/nacos-src" "$ROOT/../../shared/nacos-src" /work/shared/nacos-src; do
+    [[ -d "$d" ]] && { SRC_DIR="$d"; break; }
+  done
+fi
 MAVEN_REPO="${NACOS_MAVEN_REPO:-$CACHE_ROOT/maven-repo}"
 
 log() { echo "nacos-server: $*" >&2; }
