@@ -73,6 +73,9 @@ func NewPods(nc *nacosv1alpha1.NacosCluster, runner harness.Runner, root string,
 // Address is the member address of an ordinal (its FQDN and main port, as cluster.conf lists it).
 func (p *Pods) Address(ordinal int) string { return resource.MemberAddress(p.NC, ordinal) }
 
+// PodName is the StatefulSet pod name of an ordinal.
+func (p *Pods) PodName(ordinal int) string { return fmt.Sprintf("%s-%d", p.NC.Name, ordinal) }
+
 // Dial is the address a client uses to reach a running member (pod IP and main port).
 func (p *Pods) Dial(ordinal int) string {
 	p.mu.Lock()
@@ -83,7 +86,7 @@ func (p *Pods) Dial(ordinal int) string {
 // Start starts (or restarts, under a new pod IP, as a recreated pod) the member of an ordinal.
 func (p *Pods) Start(ordinal int) (harness.Running, error) {
 	p.Stop(ordinal)
-	name := fmt.Sprintf("%s-%d", p.NC.Name, ordinal)
+	name := p.PodName(ordinal)
 	home := filepath.Join(p.Root, name)
 	if err := os.MkdirAll(filepath.Join(home, "conf"), 0o755); err != nil {
 		return nil, fmt.Errorf("create home of %s: %w", name, err)

@@ -108,8 +108,7 @@ func Login(ctx context.Context, dial string, major int, username, password strin
 	if major == 3 {
 		path = "/nacos/v3/auth/user/login"
 	}
-	form := url.Values{"username": {username}, "password": {password}}
-	return send(ctx, http.MethodPost, "http://"+dial+path, strings.NewReader(form.Encode()), http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
+	return postForm(ctx, dial, path, url.Values{"username": {username}, "password": {password}})
 }
 
 // InitAdmin sets the admin password of a member without users (2.4+ and 3.x have none).
@@ -118,8 +117,12 @@ func InitAdmin(ctx context.Context, dial string, major int, password string) Ans
 	if major == 3 {
 		path = "/nacos/v3/auth/user/admin"
 	}
-	form := url.Values{"password": {password}}
-	return send(ctx, http.MethodPost, "http://"+dial+path, strings.NewReader(form.Encode()), http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
+	return postForm(ctx, dial, path, url.Values{"password": {password}})
+}
+
+func postForm(ctx context.Context, dial, path string, form url.Values) Answer {
+	return send(ctx, http.MethodPost, "http://"+dial+path, strings.NewReader(form.Encode()),
+		http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
 }
 
 func accessToken(body string) string {

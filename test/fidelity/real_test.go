@@ -159,7 +159,7 @@ func (l *liveRun) cluster() {
 	took := l.restart(2, l.pods.Ready(2), l.pods.Lists(0, 2, "UP"))
 	l.record("peer-restarted", "readyAfter", secs(took))
 
-	l.runner.DropAtStart(p.NC.Namespace, "nacos-2", 9849)
+	l.runner.DropAtStart(p.NC.Namespace, p.PodName(2), 9849)
 	p.Stop(2)
 	start = time.Now()
 	if _, err := p.Start(2); err != nil {
@@ -175,12 +175,12 @@ func (l *liveRun) cluster() {
 	healed := l.waitFor("member 2 ready once healed", 5*time.Minute, l.pods.Ready(2))
 	l.record("distro-healed", "readyAfterHeal", secs(healed))
 
-	l.runner.DropAtStart(p.NC.Namespace, "nacos-2", 9849, 7848)
+	l.runner.DropAtStart(p.NC.Namespace, p.PodName(2), 9849, 7848)
 	p.Stop(2)
 	if _, err := p.Start(2); err != nil {
 		l.t.Fatal(err)
 	}
-	l.runner.DropAtStart(p.NC.Namespace, "nacos-2")
+	l.runner.DropAtStart(p.NC.Namespace, p.PodName(2))
 	l.holds("member 2's API stays closed behind the 9849 and 7848 drops", 90*time.Second, func(ctx context.Context) bool {
 		return !p.Answers(2)(ctx)
 	})

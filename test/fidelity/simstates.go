@@ -35,7 +35,7 @@ func loopbackIP() string {
 	loopback.Lock()
 	defer loopback.Unlock()
 	loopback.next++
-	return fmt.Sprintf("127.79.%d.%d", loopback.next/250, loopback.next%250+1)
+	return harness.PodIP("127.79.", loopback.next)
 }
 
 func newSimDriver(version, root string) *simDriver {
@@ -76,7 +76,7 @@ func (d *simDriver) member(ordinal int) *sim.Member { return d.pods.Member(ordin
 // restartWith restarts a member with the faults it starts with (none: clean).
 func (d *simDriver) restartWith(ordinal int, f sim.Faults) error {
 	d.mu.Lock()
-	d.faults[fmt.Sprintf("%s-%d", d.pods.NC.Name, ordinal)] = f
+	d.faults[d.pods.PodName(ordinal)] = f
 	d.mu.Unlock()
 	_, err := d.pods.Start(ordinal)
 	return err
@@ -193,15 +193,13 @@ func (d *simDriver) startDelayed(delay time.Duration) error {
 // as a real member is for 15-25 s after its port opens; no member has reported to another
 // yet (the real report task starts 5 s after the web server).
 func (d *simDriver) startLoading(ctx context.Context) error {
-	d.faults[d.podName(0)] = sim.Faults{DistroStuck: true}
+	d.faults["nacos-0"] = sim.Faults{DistroStuck: true} // before the pods exist: the "nacos" cluster's member 0
 	d.reportDelay = time.Minute
 	if err := d.start("nacos"); err != nil {
 		return err
 	}
 	return d.wait(ctx, "member 0 answers", d.answers(0))
 }
-
-func (d *simDriver) podName(ordinal int) string { return fmt.Sprintf("%s-%d", "nacos", ordinal) }
 
 // SimRecord runs the call sequence against simulated members in the state.
 func SimRecord(ctx context.Context, version, root string, st State) (Saved, error) {

@@ -253,7 +253,7 @@ func (k *Kubelet) allocateIP() string {
 		return a.AllocateIP()
 	}
 	k.next++
-	return fmt.Sprintf("%s%d.%d", k.IPPrefix, k.next/250, k.next%250+1)
+	return PodIP(k.IPPrefix, k.next)
 }
 
 // startWriter runs the cluster.conf writer sidecar of the pod.

@@ -33,6 +33,12 @@ type Runner interface {
 	Run(p PodRun) (Running, error)
 }
 
+// PodIP is the n-th pod address under a /16 prefix ("10.213." or "127.77."): 250 per third
+// octet, never .0; the kubelet, the real runner's bridge and the fidelity drivers share it.
+func PodIP(prefix string, n int) string {
+	return fmt.Sprintf("%s%d.%d", prefix, n/250, n%250+1)
+}
+
 // IPAllocator is implemented by a Runner whose members need pod IPs of its own (the real
 // runner's bridge); the kubelet hands out loopback IPs otherwise.
 type IPAllocator interface {

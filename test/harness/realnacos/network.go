@@ -23,6 +23,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/nacos-operator/nacos-operator/test/harness"
 )
 
 // Network is a bridge with one network namespace per pod, and the hosts files that stand in
@@ -73,7 +75,7 @@ func (n *Network) AllocateIP() string {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.next++
-	return fmt.Sprintf("10.%d.%d.%d", n.Subnet, n.next/250, n.next%250+1)
+	return harness.PodIP(fmt.Sprintf("10.%d.", n.Subnet), n.next)
 }
 
 // AddPod creates the pod's network namespace with ip on the bridge, and lists fqdn in every
