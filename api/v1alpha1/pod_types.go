@@ -65,6 +65,18 @@ type PodSpec struct {
 	// +kubebuilder:validation:Maximum=3600
 	// +optional
 	TerminationGracePeriodSeconds *int64 `json:"terminationGracePeriodSeconds,omitempty"`
+
+	// StartupTimeout is how long a member may take to answer its liveness URL before the
+	// kubelet restarts it (the startup probe: every 10s, this long in all). With embedded
+	// storage a member keeps its HTTP port closed until the nacos_config Raft group has a
+	// leader: measured here 93-131s from a cold three-member start on an idle machine and
+	// over 4 minutes beside a build, so the default leaves room; restarting a member for
+	// being slow only starts its wait again (docs/real-nacos.md).
+	// +kubebuilder:default="10m"
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+(ms|s|m|h))+$')",message="pod.startupTimeout must be a positive duration such as 10m"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^([0-9]+(ms|s|m|h))+$') || (duration(self) >= duration('1m') && duration(self) <= duration('2h'))",message="pod.startupTimeout must be between 1m and 2h: a JVM start alone takes about 30s"
+	// +optional
+	StartupTimeout *metav1.Duration `json:"startupTimeout,omitempty"`
 }
 
 // RolloutSpec tunes the health-gated rolling restart. Durations use Go syntax: 90s, 10m, 1h.

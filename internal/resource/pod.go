@@ -3,6 +3,7 @@ package resource
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -71,8 +72,7 @@ func nacosContainer(nc *nacosv1alpha1.NacosCluster) corev1.Container {
 		},
 		ReadinessProbe: httpProbe(ReadinessPath(nc), readinessPort(nc), 5, 3),
 		LivenessProbe:  httpProbe(LivenessPath(nc), PortHTTP, 10, 6),
-		// A JVM start plus the first Distro load (30s retries) can take minutes.
-		StartupProbe: httpProbe(LivenessPath(nc), PortHTTP, 5, 60),
+		StartupProbe:   httpProbe(LivenessPath(nc), PortHTTP, StartupProbePeriod, startupFailures(nc)),
 		Lifecycle: &corev1.Lifecycle{PreStop: &corev1.LifecycleHandler{
 			// Let endpoints drop the member before its gRPC servers stop.
 			Sleep: &corev1.SleepAction{Seconds: 15},
@@ -103,6 +103,23 @@ func LivenessPath(nc *nacosv1alpha1.NacosCluster) string {
 		return "/nacos/v3/admin/core/state/liveness"
 	}
 	return "/nacos/v1/console/health/liveness"
+}
+
+// StartupProbePeriod is the startup probe's period in seconds; spec.pod.startupTimeout sets
+// how many periods a member gets.
+const StartupProbePeriod = 10
+
+// DefaultStartupTimeout is spec.pod.startupTimeout's default (the CRD default too).
+const DefaultStartupTimeout = 10 * time.Minute
+
+// startupFailures is the startup probe's failure threshold: the timeout in whole periods.
+func startupFailures(nc *nacosv1alpha1.NacosCluster) int32 {
+	timeout := DefaultStartupTimeout
+	if t := nc.Spec.Pod.StartupTimeout; t != nil && t.Duration > 0 {
+		timeout = t.Duration
+	}
+	period := time.Duration(StartupProbePeriod) * time.Second
+	return int32(max(1, (timeout+period-1)/period))
 }
 
 func httpProbe(path string, port int32, period, failures int32) *corev1.Probe {

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -250,5 +251,24 @@ func TestPropertiesLeaveServerPortToEach3xContext(t *testing.T) {
 	}
 	if v2 := ApplicationProperties(sample()); !strings.Contains(v2, "\nserver.port=8848\n") || !strings.Contains(v2, "\nserver.servlet.contextPath=/nacos\n") {
 		t.Errorf("2.x properties lack server.port or the context path:\n%s", v2)
+	}
+}
+
+// The startup probe allows spec.pod.startupTimeout in whole 10s periods (rounded up), and
+// the measured cold start of an embedded cluster (over 4 minutes under load) by default.
+func TestStartupProbeFollowsStartupTimeout(t *testing.T) {
+	for _, tc := range []struct {
+		timeout *metav1.Duration
+		want    int32
+	}{
+		{nil, 60},
+		{&metav1.Duration{Duration: 95 * time.Second}, 10},
+		{&metav1.Duration{Duration: time.Hour}, 360},
+	} {
+		nc := sample(func(nc *nacosv1alpha1.NacosCluster) { nc.Spec.Pod.StartupTimeout = tc.timeout })
+		p := nacosContainer(nc).StartupProbe
+		if p.PeriodSeconds != 10 || p.FailureThreshold != tc.want || p.HTTPGet.Path != LivenessPath(nc) {
+			t.Errorf("startupTimeout %v: period %d x %d on %s, want 10 x %d on %s", tc.timeout, p.PeriodSeconds, p.FailureThreshold, p.HTTPGet.Path, tc.want, LivenessPath(nc))
+		}
 	}
 }

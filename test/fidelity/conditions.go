@@ -2,7 +2,11 @@ package fidelity
 
 import (
 	"context"
+	"sort"
 	"strings"
+	"time"
+
+	"github.com/nacos-operator/nacos-operator/internal/nacos"
 )
 
 // The conditions both the live scenario and the simulator driver wait on, asked the way the
@@ -33,4 +37,39 @@ func (p *Pods) Lists(from, ordinal int, state string) func(context.Context) bool
 		}
 		return false
 	}
+}
+
+// Settled holds once the member lists every peer UP with a version and the same raft groups,
+// each with a leader: a restarted member is ready some seconds before its list has caught up
+// with its peers' reports, and a record taken then is a moment, not a state.
+func (p *Pods) Settled(ordinal int) func(context.Context) bool {
+	return func(ctx context.Context) bool {
+		c := nacos.New(p.Dial(ordinal), nacos.Options{Major: p.major(), Timeout: 2 * time.Second,
+			Auth: nacos.Auth{IdentityKey: AuthValues.IdentityKey, IdentityValue: AuthValues.IdentityValue}})
+		members, err := c.Members(ctx)
+		if err != nil || len(members) != int(p.NC.Spec.Replicas) {
+			return false
+		}
+		groups := raftGroups(members[0])
+		for _, m := range members {
+			if m.State != nacos.MemberUp || m.Version == "" || raftGroups(m) != groups {
+				return false
+			}
+			for _, g := range m.Raft {
+				if g.Leader == "" {
+					return false
+				}
+			}
+		}
+		return groups != ""
+	}
+}
+
+func raftGroups(m nacos.Member) string {
+	names := make([]string, 0, len(m.Raft))
+	for n := range m.Raft {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ",")
 }

@@ -150,13 +150,14 @@ func (l *liveRun) cluster() {
 	for i := 0; i < 3; i++ {
 		l.waitFor(fmt.Sprintf("member %d ready", i), 8*time.Minute, l.pods.Ready(i))
 	}
+	l.waitFor("member 0's list settled", 2*time.Minute, p.Settled(0))
 	l.record("cluster-healthy", "apiOpenAfter", secs(open), "allReadyAfter", secs(time.Since(start)))
 
 	p.Stop(2)
 	down := l.waitFor("member 0 lists member 2 DOWN", 2*time.Minute, l.pods.Lists(0, 2, "DOWN"))
 	l.record("peer-stopped", "downAfter", secs(down))
 
-	took := l.restart(2, l.pods.Ready(2), l.pods.Lists(0, 2, "UP"))
+	took := l.restart(2, l.pods.Ready(2), l.pods.Lists(0, 2, "UP"), l.pods.Settled(2))
 	l.record("peer-restarted", "readyAfter", secs(took))
 
 	l.runner.DropAtStart(p.NC.Namespace, p.PodName(2), 9849)
@@ -173,6 +174,7 @@ func (l *liveRun) cluster() {
 		l.t.Fatal(err)
 	}
 	healed := l.waitFor("member 2 ready once healed", 5*time.Minute, l.pods.Ready(2))
+	l.waitFor("member 2's list settled once healed", 2*time.Minute, p.Settled(2))
 	l.record("distro-healed", "readyAfterHeal", secs(healed))
 
 	l.runner.DropAtStart(p.NC.Namespace, p.PodName(2), 9849, 7848)
@@ -189,6 +191,7 @@ func (l *liveRun) cluster() {
 		l.t.Fatal(err)
 	}
 	healed = l.waitFor("member 2 ready once both drops are lifted", 8*time.Minute, l.pods.Ready(2))
+	l.waitFor("member 2's list settled once both drops are lifted", 2*time.Minute, p.Settled(2))
 	l.record("raft-healed", "readyAfterHeal", secs(healed))
 }
 

@@ -36,6 +36,12 @@ type Kubelet struct {
 	// MaxGrace caps how long a deleted pod's member keeps running (its grace period) before
 	// it is stopped and the pod removed; 0 stops it at once.
 	MaxGrace time.Duration
+	// EnforceProbes runs the startup, liveness and readiness probes of the pod spec at their
+	// periods and restarts a member whose startup or liveness probe fails (kubelet_probe.go);
+	// ProbeScale multiplies their periods and timeouts (1 when zero). Off, the kubelet reads
+	// readiness every pass and never restarts a member.
+	EnforceProbes bool
+	ProbeScale    float64
 
 	mu    sync.Mutex
 	pods  map[string]*podState // by namespace/name
@@ -47,15 +53,25 @@ type Kubelet struct {
 type podState struct {
 	uid       string
 	ip        string
-	member    Running
 	stopWrite context.CancelFunc
+	stopProbe context.CancelFunc
 	cmDir     string
 	projected map[string]string
 	pending   time.Time // when a seen ConfigMap change may be projected
-	ready     bool
 	version   int
 	deleting  time.Time // when the deletion was first seen
-	crash     string    // why the member failed to start (reported as CrashLoopBackOff)
+
+	mu     sync.Mutex // the prober goroutine restarts the member and sets probes
+	member Running
+	ready  bool       // as last written to the pod status
+	probes probeState // with EnforceProbes
+	crash  string     // why the member failed to start (reported as CrashLoopBackOff)
+}
+
+func (s *podState) running() Running {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.member
 }
 
 // NodeName is the node the fake kubelet registers and binds member pods to (the
@@ -96,7 +112,7 @@ func (k *Kubelet) Member(namespace, name string) Running {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if s := k.pods[namespace+"/"+name]; s != nil {
-		return s.member
+		return s.running()
 	}
 	return nil
 }
@@ -192,11 +208,14 @@ func (k *Kubelet) withinGrace(s *podState, pod *corev1.Pod) bool {
 }
 
 func (s *podState) stop() {
+	if s.stopProbe != nil {
+		s.stopProbe()
+	}
 	if s.stopWrite != nil {
 		s.stopWrite()
 	}
-	if s.member != nil {
-		s.member.Stop()
+	if m := s.running(); m != nil {
+		m.Stop()
 	}
 }
 
@@ -219,7 +238,11 @@ func (k *Kubelet) stopAll() {
 // probe reads the readiness URL of the pod spec and writes the pod status when it changes.
 func (k *Kubelet) probe(ctx context.Context, s *podState, pod *corev1.Pod) {
 	ready := false
-	if p := nacosContainer(pod).ReadinessProbe; s.member != nil && p != nil && p.HTTPGet != nil {
+	if k.EnforceProbes {
+		s.mu.Lock()
+		ready = s.probes.ready && s.member != nil
+		s.mu.Unlock()
+	} else if p := nacosContainer(pod).ReadinessProbe; s.running() != nil && p != nil && p.HTTPGet != nil {
 		url := fmt.Sprintf("http://%s:%d%s", s.ip, p.HTTPGet.Port.IntValue(), p.HTTPGet.Path)
 		c := http.Client{Timeout: 300 * time.Millisecond}
 		if resp, err := c.Get(url); err == nil {
@@ -233,10 +256,20 @@ func (k *Kubelet) probe(ctx context.Context, s *podState, pod *corev1.Pod) {
 			podReady = true
 		}
 	}
-	if ready != podReady || pod.Status.PodIP != s.ip {
+	restarts, _, _ := s.restartCount()
+	if ready != podReady || pod.Status.PodIP != s.ip || restarts != containerRestarts(pod) {
 		s.ready = ready
 		_ = k.writeStatus(ctx, pod, s)
 	}
+}
+
+func containerRestarts(pod *corev1.Pod) int32 {
+	for _, c := range pod.Status.ContainerStatuses {
+		if c.Name == resource.ContainerNacos {
+			return c.RestartCount
+		}
+	}
+	return 0
 }
 
 func nacosContainer(pod *corev1.Pod) corev1.Container {

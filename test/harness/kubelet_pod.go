@@ -59,12 +59,18 @@ func (k *Kubelet) startPod(ctx context.Context, key string, pod *corev1.Pod) err
 		}
 	}
 	startWriter(s, home)
-	member, err := k.Runner.Run(PodRun{Namespace: pod.Namespace, Name: pod.Name, IP: ip, Address: address, Home: home,
-		Image: nacosContainer(pod).Image, Env: env, Resolve: k.Resolve})
+	run := PodRun{Namespace: pod.Namespace, Name: pod.Name, IP: ip, Address: address, Home: home,
+		Image: nacosContainer(pod).Image, Env: env, Resolve: k.Resolve}
+	member, err := k.Runner.Run(run)
 	if err != nil {
 		s.crash = err.Error() // the container keeps failing: CrashLoopBackOff
 	}
 	s.member = member
+	if k.EnforceProbes && err == nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		s.stopProbe = cancel
+		go k.runProbes(ctx, s, nacosContainer(pod), func(reason string) { k.restartContainer(s, run, reason) })
+	}
 	k.mu.Lock()
 	k.pods[key] = s
 	k.mu.Unlock()
@@ -211,6 +217,10 @@ func (k *Kubelet) writeStatus(ctx context.Context, pod *corev1.Pod, s *podState)
 		}
 		now := metav1.Now()
 		ready := corev1.ConditionFalse
+		restarts, lastFailure, lastAt := s.restartCount()
+		s.mu.Lock()
+		crash := s.crash
+		s.mu.Unlock()
 		if s.ready {
 			ready = corev1.ConditionTrue
 		}
@@ -228,13 +238,16 @@ func (k *Kubelet) writeStatus(ctx context.Context, pod *corev1.Pod, s *podState)
 		}
 		c := nacosContainer(current)
 		state := corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: *current.Status.StartTime}}
-		var restarts int32
-		if s.crash != "" {
-			state, restarts = corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff", Message: s.crash}}, 3
+		var last corev1.ContainerState
+		if crash != "" {
+			state, restarts = corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff", Message: crash}}, max(restarts, 3)
+		}
+		if lastFailure != "" {
+			last.Terminated = &corev1.ContainerStateTerminated{ExitCode: 137, Reason: "Error", Message: lastFailure, FinishedAt: metav1.NewTime(lastAt)}
 		}
 		current.Status.ContainerStatuses = []corev1.ContainerStatus{{
 			Name: c.Name, Image: c.Image, ImageID: "sim://" + strings.TrimPrefix(c.Image, "docker.io/"),
-			Ready: s.ready, Started: ptrTrue(), State: state, RestartCount: restarts,
+			Ready: s.ready, Started: ptrTrue(), State: state, LastTerminationState: last, RestartCount: restarts,
 		}}
 		return k.Client.Status().Update(ctx, current)
 	})

@@ -1,0 +1,169 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// With Kubelet.EnforceProbes the kubelet runs the pod's three probes as the real one does, in
+// a goroutine per pod: the startup probe until it first succeeds, then liveness and
+// readiness, each at its own period with its own timeout; FailureThreshold failures in a row
+// of the startup or liveness probe restart the container (the member is stopped and run
+// again under the same IP, its home kept), counted in restartCount with the reason in
+// lastState. This is what makes a startup budget that is too short visible in a test: the
+// member is killed for being slow. Without it the kubelet only reads readiness each pass,
+// which the simulator's fast tests rely on.
+
+// probeState is what the prober found; the pass loop writes it into the pod status.
+type probeState struct {
+	started     bool
+	ready       bool
+	restarts    int    // restarts the kubelet made (probe failures)
+	lastFailure string // "Startup probe failed: ..." of the last restart
+	lastAt      time.Time
+}
+
+// scaled is a probe duration under ProbeScale (1 when unset).
+func (k *Kubelet) scaled(seconds int32, floor time.Duration) time.Duration {
+	scale := k.ProbeScale
+	if scale == 0 {
+		scale = 1
+	}
+	d := time.Duration(float64(time.Duration(seconds)*time.Second) * scale)
+	return max(d, floor)
+}
+
+type probeRun struct {
+	name     string
+	probe    *corev1.Probe
+	next     time.Time
+	failures int
+	last     string
+}
+
+// runProbes probes the pod until ctx ends; restart stops and reruns the member.
+func (k *Kubelet) runProbes(ctx context.Context, s *podState, c corev1.Container, restart func(reason string)) {
+	startup := &probeRun{name: "Startup", probe: c.StartupProbe}
+	live := &probeRun{name: "Liveness", probe: c.LivenessProbe}
+	ready := &probeRun{name: "Readiness", probe: c.ReadinessProbe}
+	tick := time.NewTicker(k.scaled(1, 20*time.Millisecond) / 4)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		s.mu.Lock()
+		started := s.probes.started || startup.probe == nil
+		s.mu.Unlock()
+		if !started {
+			if ok, due := k.probeDue(ctx, s, startup); due && ok {
+				s.setProbe(func(p *probeState) { p.started = true })
+			} else if due && startup.failures >= int(startup.probe.FailureThreshold) {
+				restart(startup.last)
+				*startup, *live, *ready = probeRun{name: "Startup", probe: c.StartupProbe}, probeRun{name: "Liveness", probe: c.LivenessProbe}, probeRun{name: "Readiness", probe: c.ReadinessProbe}
+			}
+			continue
+		}
+		if ok, due := k.probeDue(ctx, s, ready); due {
+			s.setProbe(func(p *probeState) { p.ready = ok })
+		}
+		if _, due := k.probeDue(ctx, s, live); due && live.failures >= int(live.probe.FailureThreshold) {
+			restart(live.last)
+			*startup, *live, *ready = probeRun{name: "Startup", probe: c.StartupProbe}, probeRun{name: "Liveness", probe: c.LivenessProbe}, probeRun{name: "Readiness", probe: c.ReadinessProbe}
+		}
+	}
+}
+
+// probeDue runs the probe when its period has passed; due reports whether it ran.
+func (k *Kubelet) probeDue(ctx context.Context, s *podState, r *probeRun) (ok, due bool) {
+	if r.probe == nil || r.probe.HTTPGet == nil {
+		return true, false
+	}
+	now := time.Now()
+	if now.Before(r.next) {
+		return false, false
+	}
+	r.next = now.Add(k.scaled(max(r.probe.PeriodSeconds, 1), 10*time.Millisecond))
+	url := fmt.Sprintf("http://%s:%d%s", s.ip, r.probe.HTTPGet.Port.IntValue(), r.probe.HTTPGet.Path)
+	ok, why := httpProbe(ctx, url, k.scaled(max(r.probe.TimeoutSeconds, 1), 100*time.Millisecond))
+	if ok {
+		r.failures = 0
+		return true, true
+	}
+	r.failures++
+	r.last = fmt.Sprintf("%s probe failed %d times in a row: %s", r.name, r.failures, why)
+	return false, true
+}
+
+func httpProbe(ctx context.Context, url string, timeout time.Duration) (bool, string) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return false, err.Error()
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false, fmt.Sprintf("Get %q: %v", url, err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode >= 400 {
+		return false, fmt.Sprintf("HTTP probe failed with statuscode: %d", resp.StatusCode)
+	}
+	return true, ""
+}
+
+func (s *podState) setProbe(f func(*probeState)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f(&s.probes)
+}
+
+// restartContainer is the kubelet killing a container for a failed probe and starting it
+// again: the member stops (its grace period applies) and runs anew from the same PodRun.
+func (k *Kubelet) restartContainer(s *podState, run PodRun, reason string) {
+	s.mu.Lock()
+	old := s.member
+	s.member = nil
+	restarts := s.probes.restarts + 1
+	if e, ok := old.(exits); ok {
+		own, _ := e.Exits()
+		restarts += own // the new member counts its own from zero
+	}
+	s.probes = probeState{restarts: restarts, lastFailure: reason, lastAt: time.Now()}
+	s.mu.Unlock()
+	if old != nil {
+		old.Stop()
+	}
+	m, err := k.Runner.Run(run)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err != nil {
+		s.crash = err.Error()
+		return
+	}
+	s.member = m
+}
+
+// exits counts restarts the runner made itself (a JVM that exited and was started again).
+type exits interface {
+	Exits() (int, error)
+}
+
+// restartCount is the container's restartCount: the kubelet's restarts plus the runner's.
+func (s *podState) restartCount() (int32, string, time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := s.probes.restarts
+	if e, ok := s.member.(exits); ok {
+		own, _ := e.Exits()
+		n += own
+	}
+	return int32(n), s.probes.lastFailure, s.probes.lastAt
+}
