@@ -113,6 +113,7 @@ func (r *NacosClusterReconciler) act(ctx context.Context, nc *nacosv1alpha1.Naco
 		return fmt.Errorf("apply owned objects: %w", err)
 	}
 	r.reportSpecAccepted(nc, status)
+	r.bootstrapAdmin(ctx, nc, status, w, auth)
 	return r.restartMember(ctx, nc, status, w, p, auth)
 }
 

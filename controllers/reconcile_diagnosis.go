@@ -94,7 +94,7 @@ func ingressPolicy(p networkingv1.NetworkPolicy, podLabels map[string]string) (d
 
 // diagnose runs the checklist over the reported members and attaches the findings.
 func (r *NacosClusterReconciler) diagnose(nc *nacosv1alpha1.NacosCluster, s *nacosv1alpha1.NacosClusterStatus, obs observe.Observation, net network) {
-	in := diagnosis.Input{Now: r.Clock.Now(), Standalone: nc.Spec.Mode == nacosv1alpha1.ModeStandalone, Window: r.distroWindow(),
+	in := diagnosis.Input{Now: r.Clock.Now(), Standalone: nc.Spec.Mode == nacosv1alpha1.ModeStandalone, Window: r.distroWindow(), StartupTimeout: resource.StartupTimeout(nc),
 		PublishNotReady: net.publishNotReady, Endpoints: net.endpoints, Policies: net.policies}
 	for _, m := range obs.Members {
 		in.Desired = append(in.Desired, m.Address)
@@ -146,6 +146,7 @@ func diagnosisMember(m observe.Member) diagnosis.Member {
 			containerFacts(&d, c)
 		}
 	}
+	d.Starting = containerStarting(m.Pod)
 	return d
 }
 
@@ -160,6 +161,16 @@ func heapOf(c corev1.Container) int64 {
 		}
 	}
 	return 0
+}
+
+// containerStarting: the Nacos container runs and has not passed its startup probe.
+func containerStarting(p *corev1.Pod) bool {
+	for _, c := range p.Status.ContainerStatuses {
+		if c.Name == resource.ContainerNacos {
+			return c.State.Running != nil && c.Started != nil && !*c.Started
+		}
+	}
+	return false
 }
 
 // containerFacts copies restarts, crash looping, last termination and start time.

@@ -90,6 +90,7 @@ func rolloutMember(ordinal int, m observe.Member) rollout.Member {
 				rm.CrashLoop = true
 			}
 		}
+		rm.Starting = containerStarting(p)
 	}
 	return rm
 }

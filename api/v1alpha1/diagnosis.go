@@ -40,6 +40,9 @@ const (
 	// DiagResourceStarved means the member's resources leave it starved: no CPU request, or a
 	// JVM heap that fills the memory limit.
 	DiagResourceStarved = "ResourceStarved"
+	// DiagStarting means the member's port is not open yet and its startup probe has not
+	// passed: slow, not broken (embedded storage waits for a Raft leader before opening it).
+	DiagStarting = "Starting"
 	// DiagUnreachable means the operator cannot reach the member's Nacos API.
 	DiagUnreachable = "Unreachable"
 )

@@ -97,6 +97,10 @@ type NacosClusterStatus struct {
 	// +optional
 	Members []MemberStatus `json:"members,omitempty"`
 
+	// Admin is the state of Nacos's admin user bootstrap (spec.auth.adminCredentialsSecretRef).
+	// +optional
+	Admin *AdminStatus `json:"admin,omitempty"`
+
 	// Conditions means: Ready, Available, Progressing, Degraded, MembershipConsistent,
 	// DistroInitialized, RaftLeaderElected, Reconciled and Paused (see conditions.go).
 	// +listType=map
@@ -162,6 +166,25 @@ type MemberStatus struct {
 	// +listType=atomic
 	// +optional
 	Diagnosis []Finding `json:"diagnosis,omitempty"`
+}
+
+// Admin bootstrap states.
+const (
+	// AdminCreated: the operator created the admin user with the Secret's password.
+	AdminCreated = "Created"
+	// AdminAlreadyExisted: an admin existed before the operator asked; Nacos kept its password.
+	AdminAlreadyExisted = "AlreadyExisted"
+	// AdminPending: not done yet; the message says what it waits for or what failed.
+	AdminPending = "Pending"
+)
+
+// AdminStatus reports the admin user bootstrap. It never holds the password.
+type AdminStatus struct {
+	// State is Created, AlreadyExisted or Pending.
+	State string `json:"state"`
+	// Message explains the state.
+	// +optional
+	Message string `json:"message,omitempty"`
 }
 
 // LastRestart is the operator's record of its last restart of a member.

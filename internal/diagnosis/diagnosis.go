@@ -24,6 +24,7 @@ type Member struct {
 	Ready, NamingUP      bool
 	NamingMessage        string
 	StartedAt            time.Time // the Nacos container's start
+	Starting             bool      // the container has not passed its startup probe yet
 	RestartCount         int32
 	CrashLoop            bool
 	LastTermination      string // reason of the last container termination, e.g. OOMKilled
@@ -45,9 +46,11 @@ type Input struct {
 	Standalone bool
 	// Window is how long Distro initialization may take before it is a fault (Nacos retries
 	// every 30 s by default, so a restart often needs one retry).
-	Window  time.Duration
-	Members []Member
-	Desired []string
+	Window time.Duration
+	// StartupTimeout is the startup probe's budget (pod.startupTimeout).
+	StartupTimeout time.Duration
+	Members        []Member
+	Desired        []string
 	// PublishNotReady is the headless Service's publishNotReadyAddresses.
 	PublishNotReady bool
 	// Endpoints are the pod names the headless Service's EndpointSlices list (nil: unknown).
@@ -90,7 +93,7 @@ func Diagnose(in Input) map[string][]nacosv1alpha1.Finding {
 type check func(in Input, m Member, allDown bool) []nacosv1alpha1.Finding
 
 // checks run in order of likelihood; each returns zero or more findings.
-var checks = []check{crashing, unreachable, coldStart, loneMember, membership, peersUnreachable, networkPolicies, peerDNS, raft}
+var checks = []check{crashing, starting, unreachable, coldStart, loneMember, membership, peersUnreachable, networkPolicies, peerDNS, raft}
 
 func finding(code, format string, args ...any) []nacosv1alpha1.Finding {
 	return []nacosv1alpha1.Finding{{Code: code, Message: fmt.Sprintf(format, args...)}}
@@ -106,8 +109,19 @@ func crashing(_ Input, m Member, _ bool) []nacosv1alpha1.Finding {
 	return nil
 }
 
+// starting: a member whose port is not open yet and whose container has not passed its
+// startup probe is starting, not broken. Real 2.x and 3.x members with embedded storage keep
+// 8848 closed until the nacos_config Raft group has a leader (docs/real-nacos.md).
+func starting(in Input, m Member, _ bool) []nacosv1alpha1.Finding {
+	if m.Reachable || !m.Starting {
+		return nil
+	}
+	return finding(nacosv1alpha1.DiagStarting, "%s is starting (container started at %s, startup probe not passed yet): Nacos opens port 8848 only when it is up, with embedded storage once the nacos_config Raft group has a leader, which needs a majority of members reachable on 7848; the kubelet restarts it only after pod.startupTimeout (%s)",
+		m.Name, m.StartedAt.UTC().Format(time.RFC3339), in.StartupTimeout)
+}
+
 func unreachable(_ Input, m Member, _ bool) []nacosv1alpha1.Finding {
-	if m.Reachable || m.PodIP == "" {
+	if m.Reachable || m.PodIP == "" || m.Starting {
 		return nil
 	}
 	return finding(nacosv1alpha1.DiagUnreachable, "the operator cannot reach %s's Nacos API (%s): check the pod is running and port 8848 is open to the operator", m.Name, m.Err)

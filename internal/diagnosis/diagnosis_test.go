@@ -112,6 +112,13 @@ func TestDiagnose(t *testing.T) {
 			sick(in, 1)
 			in.Members[1].CPURequestMilli, in.Members[1].StartedAt = 0, t0.Add(-10*time.Second)
 		}, []string{nacosv1alpha1.DiagStillInitializing, nacosv1alpha1.DiagResourceStarved}, "started at 2026-01-01T11:59:50Z"},
+		// Measured on real 2.5.1 and 3.0.3: with embedded storage the port stays closed until
+		// the nacos_config Raft group has a leader, for minutes behind a 7848 drop.
+		{"port closed while the startup probe has not passed: starting, not unreachable", func(in *Input) {
+			sick(in, 1)
+			in.Members[1].Reachable, in.Members[1].Starting, in.Members[1].Err = false, true, "state: connection refused"
+			in.Members[1].StartedAt, in.StartupTimeout = t0.Add(-3*time.Minute), 10*time.Minute
+		}, []string{nacosv1alpha1.DiagStarting}, "n-1 is starting (container started at 2026-01-01T11:57:00Z, startup probe not passed yet)"},
 		{"unreachable from the operator", func(in *Input) { sick(in, 1); in.Members[1].Reachable, in.Members[1].Err = false, "readiness: Timeout" },
 			[]string{nacosv1alpha1.DiagUnreachable}, "cannot reach n-1's Nacos API (readiness: Timeout)"},
 	}

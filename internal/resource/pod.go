@@ -112,14 +112,18 @@ const StartupProbePeriod = 10
 // DefaultStartupTimeout is spec.pod.startupTimeout's default (the CRD default too).
 const DefaultStartupTimeout = 10 * time.Minute
 
+// StartupTimeout is spec.pod.startupTimeout or its default.
+func StartupTimeout(nc *nacosv1alpha1.NacosCluster) time.Duration {
+	if t := nc.Spec.Pod.StartupTimeout; t != nil && t.Duration > 0 {
+		return t.Duration
+	}
+	return DefaultStartupTimeout
+}
+
 // startupFailures is the startup probe's failure threshold: the timeout in whole periods.
 func startupFailures(nc *nacosv1alpha1.NacosCluster) int32 {
-	timeout := DefaultStartupTimeout
-	if t := nc.Spec.Pod.StartupTimeout; t != nil && t.Duration > 0 {
-		timeout = t.Duration
-	}
 	period := time.Duration(StartupProbePeriod) * time.Second
-	return int32(max(1, (timeout+period-1)/period))
+	return int32(max(1, (StartupTimeout(nc)+period-1)/period))
 }
 
 func httpProbe(path string, port int32, period, failures int32) *corev1.Probe {

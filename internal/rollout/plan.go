@@ -87,8 +87,11 @@ func outdatedMembers(in Input) []Member {
 // other member is up.
 func stuckMember(in Input, outdated []Member) (Member, bool) {
 	for _, m := range outdated {
-		// CrashLoopBackOff is definitive; Pending or never Ready gets StuckTimeout first.
-		if stuckReason(m) == "" || (!m.CrashLoop && in.StuckTimeout > 0 && in.Now.Sub(notReadySince(m)) < in.StuckTimeout) {
+		// CrashLoopBackOff is definitive; Pending or never Ready gets StuckTimeout first. A
+		// member still in its startup probe's budget is slow, not stuck: the kubelet restarts
+		// it if the budget runs out, and replacing it would only start its wait again.
+		if stuckReason(m) == "" || m.Starting && !m.CrashLoop ||
+			(!m.CrashLoop && in.StuckTimeout > 0 && in.Now.Sub(notReadySince(m)) < in.StuckTimeout) {
 			continue
 		}
 		othersUp := true

@@ -92,6 +92,9 @@ func TestPlan(t *testing.T) {
 			member(0, func(m *Member) { m.KubeReady = false }), action: ActionWait, gate: nacosv1alpha1.GatePodsNotReady},
 		{name: "a young crash-looping pod is replaced at once", f: healthyCluster(3, 0).member(1, func(m *Member) { m.KubeReady, m.CrashLoop, m.CreatedAt = false, true, t0.Add(-time.Minute) }),
 			action: ActionDelete, member: "n-1", forced: true},
+		{name: "an old member still in its startup probe's budget is slow, not stuck", f: healthyCluster(3, 0).member(1, func(m *Member) {
+			m.KubeReady, m.Starting, m.NotReadySince = false, true, t0.Add(-8*time.Minute)
+		}), action: ActionWait, gate: nacosv1alpha1.GatePodsNotReady, member: "n-1"},
 		{name: "young unready pod is not stuck yet", f: healthyCluster(3, 0).member(1, func(m *Member) { m.KubeReady, m.CreatedAt = false, t0.Add(-time.Minute) }),
 			action: ActionWait, gate: nacosv1alpha1.GatePodsNotReady, member: "n-1"},
 		{name: "skip a gate by annotation", f: healthyCluster(3, 0).member(1, func(m *Member) { m.NamingUP = false }).

@@ -15,9 +15,12 @@ type Member struct {
 	UID         string
 	Terminating bool
 	KubeReady   bool
-	Pending     bool      // the pod is not running (unschedulable, image pull...)
-	CrashLoop   bool      // a container waits in CrashLoopBackOff
-	CreatedAt   time.Time // pod creation
+	Pending     bool // the pod is not running (unschedulable, image pull...)
+	CrashLoop   bool // a container waits in CrashLoopBackOff
+	// Starting: the Nacos container runs but has not passed its startup probe yet (with
+	// embedded storage its HTTP port stays closed for minutes). The probe's budget decides.
+	Starting  bool
+	CreatedAt time.Time // pod creation
 	// NotReadySince is when the pod last turned not Ready (its creation if never Ready).
 	NotReadySince time.Time
 	// ReadySince is when the pod last turned Ready (zero while not Ready).

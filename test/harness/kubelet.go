@@ -257,10 +257,19 @@ func (k *Kubelet) probe(ctx context.Context, s *podState, pod *corev1.Pod) {
 		}
 	}
 	restarts, _, _ := s.restartCount()
-	if ready != podReady || pod.Status.PodIP != s.ip || restarts != containerRestarts(pod) {
+	if ready != podReady || pod.Status.PodIP != s.ip || restarts != containerRestarts(pod) || k.started(s) != containerStarted(pod) {
 		s.ready = ready
 		_ = k.writeStatus(ctx, pod, s)
 	}
+}
+
+func containerStarted(pod *corev1.Pod) bool {
+	for _, c := range pod.Status.ContainerStatuses {
+		if c.Name == resource.ContainerNacos {
+			return c.Started != nil && *c.Started
+		}
+	}
+	return false
 }
 
 func containerRestarts(pod *corev1.Pod) int32 {

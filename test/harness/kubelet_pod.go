@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/util/retry"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/nacos-operator/nacos-operator/internal/resource"
@@ -237,7 +238,11 @@ func (k *Kubelet) writeStatus(ctx context.Context, pod *corev1.Pod, s *podState)
 			{Type: corev1.PodReady, Status: ready, LastTransitionTime: now},
 		}
 		c := nacosContainer(current)
-		state := corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: *current.Status.StartTime}}
+		startedAt := *current.Status.StartTime
+		if !lastAt.IsZero() {
+			startedAt = metav1.NewTime(lastAt) // restarted by the kubelet
+		}
+		state := corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: startedAt}}
 		var last corev1.ContainerState
 		if crash != "" {
 			state, restarts = corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff", Message: crash}}, max(restarts, 3)
@@ -247,7 +252,7 @@ func (k *Kubelet) writeStatus(ctx context.Context, pod *corev1.Pod, s *podState)
 		}
 		current.Status.ContainerStatuses = []corev1.ContainerStatus{{
 			Name: c.Name, Image: c.Image, ImageID: "sim://" + strings.TrimPrefix(c.Image, "docker.io/"),
-			Ready: s.ready, Started: ptrTrue(), State: state, LastTerminationState: last, RestartCount: restarts,
+			Ready: s.ready, Started: ptr.To(k.started(s)), State: state, LastTerminationState: last, RestartCount: restarts,
 		}}
 		return k.Client.Status().Update(ctx, current)
 	})
@@ -257,4 +262,3 @@ func (k *Kubelet) writeStatus(ctx context.Context, pod *corev1.Pod, s *podState)
 	return nil
 }
 
-func ptrTrue() *bool { b := true; return &b }

@@ -156,6 +156,16 @@ type exits interface {
 	Exits() (int, error)
 }
 
+// started is the container's Started: its startup probe passed (always, without EnforceProbes).
+func (k *Kubelet) started(s *podState) bool {
+	if !k.EnforceProbes {
+		return true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.probes.started
+}
+
 // restartCount is the container's restartCount: the kubelet's restarts plus the runner's.
 func (s *podState) restartCount() (int32, string, time.Time) {
 	s.mu.Lock()

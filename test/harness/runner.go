@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/nacos-operator/nacos-operator/internal/nacos/sim"
 )
@@ -87,6 +88,7 @@ func (r SimRunner) Run(p PodRun) (Running, error) {
 	if strings.HasPrefix(cfg.Version, "3.") {
 		cfg.ConsoleBind = p.IP + ":8080"
 	}
+	cfg.Auth.Store = userStore(p)
 	if r.Configure != nil {
 		r.Configure(p, &cfg)
 	}
@@ -101,6 +103,20 @@ func (r SimRunner) Run(p PodRun) (Running, error) {
 		return nil, fmt.Errorf("start simulated member %s: %w", p.Name, err)
 	}
 	return m, nil
+}
+
+// userStores are the user tables of the simulated clusters, by namespace/cluster: members of
+// one cluster share users (a real cluster keeps them in its database), and a restarted
+// member finds them again.
+var userStores sync.Map
+
+func userStore(p PodRun) *sim.UserStore {
+	cluster := p.Name
+	if i := strings.LastIndex(cluster, "-"); i > 0 {
+		cluster = cluster[:i]
+	}
+	s, _ := userStores.LoadOrStore(p.Namespace+"/"+cluster, &sim.UserStore{})
+	return s.(*sim.UserStore)
 }
 
 // VersionFromImage reads the Nacos version from an official tag (nacos/nacos-server:v2.5.1).

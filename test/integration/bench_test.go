@@ -39,8 +39,8 @@ func rolloutOverhead(b *testing.B, n, i int) time.Duration {
 	rolledOut(t, key, n, image)
 	total := time.Since(start)
 	b.StopTimer()
-	rec.stop()
-	return total - memberRestartTime(rec.historyText())
+	rec.Stop()
+	return total - memberRestartTime(rec.HistoryText())
 }
 
 // memberRestartTime sums, over the recorder's history, the time from each new pod being

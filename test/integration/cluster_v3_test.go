@@ -14,6 +14,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
+	"github.com/nacos-operator/nacos-operator/internal/nacos"
+	"github.com/nacos-operator/nacos-operator/internal/resource"
 	"github.com/nacos-operator/nacos-operator/test/harness"
 )
 
@@ -30,8 +32,17 @@ func TestMySQLAuth3xSampleBecomesReady(t *testing.T) {
 			return fmt.Errorf("phase %s version %q distro %s: %s", nc.Status.Phase, nc.Status.Version, nc.Status.Distro,
 				condition(nc, nacosv1alpha1.ConditionReady).Message)
 		}
+		if nc.Status.Admin == nil || nc.Status.Admin.State != nacosv1alpha1.AdminCreated {
+			return fmt.Errorf("admin bootstrap %+v", nc.Status.Admin)
+		}
 		return conditionIs(nc, nacosv1alpha1.ConditionRaftLeaderElected, metav1.ConditionTrue)
 	})
+	// The admin exists with the Secret's password: a user logs in with it.
+	member := kubelet.Resolve(resource.MemberAddress(nc, 1))
+	admin := nacos.New(member, nacos.Options{Timeout: time.Second, Major: 3, Auth: nacos.Auth{Username: "nacos", Password: "change-me-too"}})
+	if _, err := admin.Members(context.Background()); err != nil {
+		t.Fatalf("log in as the bootstrapped admin: %v", err)
+	}
 	if groups := len(nc.Status.Members[0].RaftLeaderOf) + len(nc.Status.Members[1].RaftLeaderOf) + len(nc.Status.Members[2].RaftLeaderOf); groups != 5 {
 		t.Errorf("%d led groups, want the 4 naming groups and 3.x's lock_acquire_service_v2 (no nacos_config with MySQL)", groups)
 	}

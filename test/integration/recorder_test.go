@@ -3,203 +3,36 @@ package integration
 import (
 	"context"
 	"fmt"
-	"sort"
-	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/watch"
-	"k8s.io/client-go/kubernetes"
 
-	"github.com/nacos-operator/nacos-operator/internal/nacos"
 	"github.com/nacos-operator/nacos-operator/internal/nacos/sim"
+	"github.com/nacos-operator/nacos-operator/test/harness"
 )
 
-// recorder watches the member pods of a namespace and checks the rollout invariants at the
-// moment each restart happens, from the watch stream and the members themselves:
-//   - at most one member unavailable (not Ready, terminating or missing) at any moment;
-//   - each deletion only while every other member is UP in all peers' views with Distro
-//     initialized (so the previously restarted member had rejoined).
-type recorder struct {
-	t          testing.TB
-	ns         string
-	replicas   int
-	mu         sync.Mutex
-	deletions  []string // pod names in deletion order
-	leaders    []string // the Raft leader (pod name) when each deletion happened
-	violations []string
-	history    []string // every pod event, for failure messages
-	cancel     context.CancelFunc
-	done       chan struct{}
-}
-
-func startRecorder(t testing.TB, ns string, replicas int) *recorder {
+// startRecorder runs the rollout invariant recorder (harness.Recorder) on the simulated
+// members of ns, read straight from the simulator.
+func startRecorder(t testing.TB, ns string, replicas int) *harness.Recorder {
 	t.Helper()
-	cs, err := kubernetes.NewForConfig(env.Config)
-	if err != nil {
-		t.Fatal(err)
+	member := func(pod string) *sim.Member {
+		m, _ := kubelet.Member(ns, pod).(*sim.Member)
+		return m
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	list, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pods := map[string]*corev1.Pod{}
-	for i := range list.Items {
-		pods[list.Items[i].Name] = &list.Items[i]
-	}
-	w, err := cs.CoreV1().Pods(ns).Watch(ctx, metav1.ListOptions{ResourceVersion: list.ResourceVersion})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &recorder{t: t, ns: ns, replicas: replicas, cancel: cancel, done: make(chan struct{})}
-	go r.run(w, pods)
-	t.Cleanup(r.stop)
-	return r
-}
-
-func (r *recorder) stop() {
-	r.cancel()
-	<-r.done
-}
-
-func (r *recorder) run(w watch.Interface, pods map[string]*corev1.Pod) {
-	defer close(r.done)
-	defer w.Stop()
-	deleting := map[string]bool{}
-	for ev := range w.ResultChan() {
-		pod, ok := ev.Object.(*corev1.Pod)
-		if !ok {
-			continue
-		}
-		if ev.Type == watch.Deleted {
-			delete(pods, pod.Name)
-		} else {
-			pods[pod.Name] = pod
-		}
-		r.mu.Lock()
-		r.history = append(r.history, fmt.Sprintf("%s %s %s uid=%s rev=%s ready=%v deleting=%v", time.Now().Format("15:04:05.000"), ev.Type, pod.Name,
-			string(pod.UID)[:8], pod.Labels["controller-revision-hash"], podReady(pod), pod.DeletionTimestamp != nil))
-		r.mu.Unlock()
-		if pod.DeletionTimestamp != nil && !deleting[string(pod.UID)] {
-			deleting[string(pod.UID)] = true
-			r.onDeletion(pod.Name)
-		}
-		r.checkAvailability(pods)
-	}
-}
-
-func (r *recorder) checkAvailability(pods map[string]*corev1.Pod) {
-	unavailable := r.replicas - len(pods)
-	var names []string
-	for name, p := range pods {
-		if p.DeletionTimestamp != nil || !podReady(p) {
-			unavailable++
-			names = append(names, name)
-		}
-	}
-	if unavailable > 1 {
-		sort.Strings(names)
-		r.mu.Lock()
-		recent := strings.Join(r.history[max(0, len(r.history)-12):], "\n    ")
-		r.mu.Unlock()
-		r.violate(fmt.Sprintf("%d members unavailable at once (%v, %d pods exist); recent pod events:\n    %s", unavailable, names, len(pods), recent))
-	}
-}
-
-// onDeletion checks, right when a pod starts terminating, that every other member was
-// healthy: UP in every peer's view and Distro initialized.
-func (r *recorder) onDeletion(name string) {
-	ctx := context.Background()
-	leader := r.currentLeader(ctx, name)
-	r.mu.Lock()
-	r.deletions = append(r.deletions, name)
-	r.leaders = append(r.leaders, leader)
-	r.mu.Unlock()
-	for i := 0; i < r.replicas; i++ {
-		other := fmt.Sprintf("nacos-%d", i)
-		if other == name {
-			continue
-		}
-		m, ok := kubelet.Member(r.ns, other).(*sim.Member)
-		if !ok {
-			r.violate(fmt.Sprintf("%s deleted while %s was not running", name, other))
-			continue
-		}
-		if !m.DistroInitialized() {
-			r.violate(fmt.Sprintf("%s deleted while %s had Distro not initialized", name, other))
-		}
-		view, err := nacos.New(kubelet.Resolve(m.Address()), nacos.Options{Timeout: time.Second, Major: 2}).Members(ctx)
-		if err != nil {
-			r.violate(fmt.Sprintf("%s deleted while %s did not answer: %v", name, other, err))
-			continue
-		}
-		for _, v := range view {
-			if v.State != nacos.MemberUp && !strings.HasPrefix(v.Address, name+".") {
-				r.violate(fmt.Sprintf("%s deleted while %s saw %s %s", name, other, v.Address, v.State))
+	return harness.StartRecorder(t, env.Config, ns, replicas, harness.MemberAccess{
+		Dial: func(pod string) string {
+			if m := member(pod); m != nil {
+				return kubelet.Resolve(m.Address())
 			}
-		}
-	}
+			return ""
+		},
+		Distro: func(_ context.Context, pod string) (bool, error) {
+			if m := member(pod); m != nil {
+				return m.DistroInitialized(), nil
+			}
+			return false, fmt.Errorf("%s is not running", pod)
+		},
+	})
 }
 
-// currentLeader asks a member other than the one being deleted which member leads the
-// naming_persistent_service_v2 group.
-func (r *recorder) currentLeader(ctx context.Context, except string) string {
-	for i := 0; i < r.replicas; i++ {
-		other := fmt.Sprintf("nacos-%d", i)
-		m, ok := kubelet.Member(r.ns, other).(*sim.Member)
-		if other == except || !ok {
-			continue
-		}
-		self, err := nacos.New(kubelet.Resolve(m.Address()), nacos.Options{Timeout: time.Second, Major: 2}).Self(ctx)
-		if err != nil {
-			continue
-		}
-		leader := self.Raft["naming_persistent_service_v2"].Leader
-		return strings.SplitN(leader, ".", 2)[0]
-	}
-	return ""
-}
-
-func (r *recorder) violate(msg string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.violations = append(r.violations, msg)
-}
-
-func (r *recorder) historyText() string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return strings.Join(r.history, "\n")
-}
-
-func (r *recorder) result() (deletions, violations []string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]string(nil), r.deletions...), append([]string(nil), r.violations...)
-}
-
-// leaderRestarts lists deletions of the member that led Raft at that moment.
-func (r *recorder) leaderRestarts() []int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []int
-	for i, d := range r.deletions {
-		if d == r.leaders[i] {
-			out = append(out, i)
-		}
-	}
-	return out
-}
-
-func podReady(p *corev1.Pod) bool {
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue {
-			return true
-		}
-	}
-	return false
-}
+func podReady(p *corev1.Pod) bool { return harness.PodReady(p) }

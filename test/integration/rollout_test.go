@@ -123,19 +123,19 @@ func TestImageChangeRollsOneMemberAtATimeLeaderLast(t *testing.T) {
 			image := "nacos/nacos-server:v2.5.1-slim"
 			setImage(t, key, image)
 			rolledOut(t, key, n, image)
-			rec.stop()
-			deletions, violations := rec.result()
+			rec.Stop()
+			deletions, violations := rec.Result()
 			if len(violations) > 0 {
 				t.Fatalf("invariants broken:\n%s", strings.Join(violations, "\n"))
 			}
 			sorted := slices.Clone(deletions)
 			slices.Sort(sorted)
 			if len(deletions) != n || len(slices.Compact(sorted)) != n {
-				t.Fatalf("deletions %v: want each of the %d members exactly once\n%s", deletions, n, rec.historyText())
+				t.Fatalf("deletions %v: want each of the %d members exactly once\n%s", deletions, n, rec.HistoryText())
 			}
 			// Leader last: no member was restarted while it led Raft, except the last one
 			// (and not even that one when leadership is transferred first).
-			leaderRestarts := rec.leaderRestarts()
+			leaderRestarts := rec.LeaderRestarts()
 			allowed := []int{n - 1}
 			if tc.spec == transferLeadership {
 				allowed = nil
@@ -224,7 +224,7 @@ func TestOperatorRestartedMidRollout(t *testing.T) {
 	for step := 1; step <= 3; step++ {
 		_, stop := runOperator(t, nil)
 		err := pollUntil(60*time.Second, func() error {
-			if d, _ := rec.result(); len(d) < step {
+			if d, _ := rec.Result(); len(d) < step {
 				return fmt.Errorf("%d deletions", len(d))
 			}
 			return nil
@@ -237,8 +237,8 @@ func TestOperatorRestartedMidRollout(t *testing.T) {
 	_, stop := runOperator(t, nil)
 	defer stop()
 	rolledOut(t, key, 3, image)
-	rec.stop()
-	deletions, violations := rec.result()
+	rec.Stop()
+	deletions, violations := rec.Result()
 	if len(violations) > 0 {
 		t.Fatalf("invariants broken:\n%s", strings.Join(violations, "\n"))
 	}
@@ -302,8 +302,8 @@ func TestRestartedAtAnnotationRollsTheCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	rolledOut(t, key, 3, "nacos/nacos-server:v2.5.1")
-	rec.stop()
-	deletions, violations := rec.result()
+	rec.Stop()
+	deletions, violations := rec.Result()
 	if len(violations) > 0 || len(deletions) != 3 {
 		t.Fatalf("deletions %v, violations %v", deletions, violations)
 	}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"k8s.io/utils/clock"
@@ -71,6 +72,48 @@ type AuthConfig struct {
 	IdentityValue string            // nacos.core.auth.server.identity.value
 	Users         map[string]string // username -> password
 	TokenTTL      time.Duration     // nacos.core.auth.plugin.nacos.token.expire.seconds (18000s)
+	// Store, when set, holds the users for every member that shares it, as the real
+	// cluster keeps them in its database (MySQL, or Derby replicated through Raft): an admin
+	// created on one member logs in on all. Users seeds it. Nil: each member keeps its own.
+	Store *UserStore
+}
+
+// UserStore is a cluster's user table, shared by its simulated members.
+type UserStore struct {
+	mu    sync.Mutex
+	users map[string]string
+}
+
+// user returns the password of a user.
+func (s *UserStore) user(name string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.users[name]
+	return p, ok
+}
+
+// createAdmin adds the admin unless a user exists, and reports whether it did.
+func (s *UserStore) createAdmin(name, password string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.users) > 0 {
+		return false
+	}
+	s.users = map[string]string{name: password}
+	return true
+}
+
+func (s *UserStore) seed(users map[string]string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.users == nil {
+		s.users = map[string]string{}
+	}
+	for k, v := range users {
+		if _, ok := s.users[k]; !ok {
+			s.users[k] = v
+		}
+	}
 }
 
 // Config describes one simulated member.

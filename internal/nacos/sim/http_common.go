@@ -136,7 +136,7 @@ func (m *Member) authRefusal() string {
 func (m *Member) handleLogin(w http.ResponseWriter, r *http.Request) {
 	user, pass := r.FormValue("username"), r.FormValue("password")
 	m.mu.Lock()
-	want, ok := m.auth.Users[user]
+	want, ok := m.auth.Store.user(user)
 	if !ok || want != pass || user == "" {
 		m.mu.Unlock()
 		if m.ver.major == 3 {

@@ -112,19 +112,29 @@ func (m *Member) switches(w http.ResponseWriter, r *http.Request) {
 func boolString(b bool) string { return strconv.FormatBool(b) }
 func itoa(n int64) string      { return strconv.FormatInt(n, 10) }
 
-// initAdmin is POST /v1/auth/users/admin (2.4+) or /v3/auth/user/admin (3.x): it creates the "nacos" admin only while no
-// user exists (answering 409 in the body afterwards, inferred from the reference).
+// initAdmin is POST /v1/auth/users/admin (2.4+) or /v3/auth/user/admin (3.x): it creates the
+// "nacos" admin only while no user exists. Both answer HTTP 200 afterwards too, with code 409
+// in the body (2.x without the final period); 2.x answers a created user as a bare object,
+// 3.x inside its Result wrapper (UserController and UserControllerV3.createAdminUser).
 func (m *Member) initAdmin(w http.ResponseWriter, r *http.Request) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if len(m.auth.Users) > 0 {
-		writeJSON(w, http.StatusOK, map[string]any{"code": 409, "message": "have admin user cannot use it", "data": nil})
-		return
-	}
 	password := r.FormValue("password")
 	if password == "" {
 		password = "nacos-" + itoa(m.cfg.Clock.Now().UnixNano())
 	}
-	m.auth.Users = map[string]string{"nacos": password}
-	okV2(w, map[string]any{"username": "nacos", "password": password})
+	if !m.auth.Store.createAdmin("nacos", password) {
+		msg := "have admin user cannot use it"
+		if m.ver.major >= 3 {
+			msg += "."
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"code": 409, "message": msg, "data": nil})
+		return
+	}
+	user := map[string]any{"username": "nacos", "password": password}
+	if m.ver.major < 3 {
+		writeJSON(w, http.StatusOK, user)
+		return
+	}
+	okV2(w, user)
 }

@@ -71,6 +71,10 @@ func New(cfg Config) (*Member, error) {
 		return nil, err
 	}
 	ver, _ := parseVersion(cfg.Version)
+	if cfg.Auth.Store == nil {
+		cfg.Auth.Store = &UserStore{}
+	}
+	cfg.Auth.Store.seed(cfg.Auth.Users)
 	_, p, _ := net.SplitHostPort(cfg.Address)
 	port, _ := strconv.Atoi(p)
 	return &Member{cfg: cfg, ver: ver, port: port, warmup: cfg.Warmup, version: cfg.Version, auth: cfg.Auth,

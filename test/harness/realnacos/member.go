@@ -169,6 +169,19 @@ func (m *Member) Exits() (int, error) {
 	return m.exits, m.lastExit
 }
 
+// dropNoise removes blank lines and the once-a-second "Nacos is starting..." lines, which
+// would otherwise fill the end of a stuck member's logs and hide why it is stuck.
+func dropNoise(data []byte) []byte {
+	var out []byte
+	for _, line := range bytes.Split(data, []byte("\n")) {
+		if len(bytes.TrimSpace(line)) == 0 || bytes.HasSuffix(bytes.TrimSpace(line), []byte("Nacos is starting...")) {
+			continue
+		}
+		out = append(append(out, line...), '\n')
+	}
+	return out
+}
+
 // Logs returns the end of the member's container output and of its main Nacos logs, for the
 // message of a failing test.
 func (m *Member) Logs(maxBytes int) string {
@@ -182,6 +195,7 @@ func (m *Member) Logs(maxBytes int) string {
 		if err != nil {
 			continue
 		}
+		data = dropNoise(data)
 		if len(data) > maxBytes {
 			data = data[len(data)-maxBytes:]
 		}

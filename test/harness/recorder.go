@@ -1,0 +1,226 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/kubernetes"
+
+	"k8s.io/client-go/rest"
+
+	"github.com/nacos-operator/nacos-operator/internal/nacos"
+)
+
+// Recorder watches the member pods of a namespace and checks the rollout invariants at the
+// moment each restart happens, from the watch stream and the members themselves:
+//   - at most one member unavailable (not Ready, terminating or missing) at any moment;
+//   - each deletion only while every other member is UP in all peers' views with Distro
+//     initialized (so the previously restarted member had rejoined).
+//
+// The simulated and the real lanes use it alike; Members says how to reach a member.
+type Recorder struct {
+	ns         string
+	replicas   int
+	members    MemberAccess
+	mu         sync.Mutex
+	deletions  []string // pod names in deletion order
+	leaders    []string // the Raft leader (pod name) when each deletion happened
+	violations []string
+	history    []string // every pod event, for failure messages
+	cancel     context.CancelFunc
+	done       chan struct{}
+}
+
+// MemberAccess reaches the member of a pod: Dial is its HTTP address ("" when it is not
+// running), Distro tells whether its Distro is initialized (an error when it cannot tell).
+type MemberAccess struct {
+	Major  int
+	Auth   nacos.Auth // how to read member lists when Nacos auth is on
+	Dial   func(pod string) string
+	Distro func(ctx context.Context, pod string) (bool, error)
+}
+
+// StartRecorder watches the pods of ns until the test ends.
+func StartRecorder(t testing.TB, cfg *rest.Config, ns string, replicas int, members MemberAccess) *Recorder {
+	t.Helper()
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	list, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pods := map[string]*corev1.Pod{}
+	for i := range list.Items {
+		pods[list.Items[i].Name] = &list.Items[i]
+	}
+	w, err := cs.CoreV1().Pods(ns).Watch(ctx, metav1.ListOptions{ResourceVersion: list.ResourceVersion})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Recorder{ns: ns, replicas: replicas, members: members, cancel: cancel, done: make(chan struct{})}
+	go r.run(w, pods)
+	t.Cleanup(r.Stop)
+	return r
+}
+
+// Stop ends the watch (also done when the test ends).
+func (r *Recorder) Stop() {
+	r.cancel()
+	<-r.done
+}
+
+func (r *Recorder) run(w watch.Interface, pods map[string]*corev1.Pod) {
+	defer close(r.done)
+	defer w.Stop()
+	deleting := map[string]bool{}
+	for ev := range w.ResultChan() {
+		pod, ok := ev.Object.(*corev1.Pod)
+		if !ok {
+			continue
+		}
+		if ev.Type == watch.Deleted {
+			delete(pods, pod.Name)
+		} else {
+			pods[pod.Name] = pod
+		}
+		r.mu.Lock()
+		r.history = append(r.history, fmt.Sprintf("%s %s %s uid=%s rev=%s ready=%v deleting=%v", time.Now().Format("15:04:05.000"), ev.Type, pod.Name,
+			string(pod.UID)[:8], pod.Labels["controller-revision-hash"], PodReady(pod), pod.DeletionTimestamp != nil))
+		r.mu.Unlock()
+		if pod.DeletionTimestamp != nil && !deleting[string(pod.UID)] {
+			deleting[string(pod.UID)] = true
+			r.onDeletion(pod.Name)
+		}
+		r.checkAvailability(pods)
+	}
+}
+
+func (r *Recorder) checkAvailability(pods map[string]*corev1.Pod) {
+	unavailable := r.replicas - len(pods)
+	var names []string
+	for name, p := range pods {
+		if p.DeletionTimestamp != nil || !PodReady(p) {
+			unavailable++
+			names = append(names, name)
+		}
+	}
+	if unavailable > 1 {
+		sort.Strings(names)
+		r.mu.Lock()
+		recent := strings.Join(r.history[max(0, len(r.history)-12):], "\n    ")
+		r.mu.Unlock()
+		r.violate(fmt.Sprintf("%d members unavailable at once (%v, %d pods exist); recent pod events:\n    %s", unavailable, names, len(pods), recent))
+	}
+}
+
+// onDeletion checks, right when a pod starts terminating, that every other member was
+// healthy: UP in every peer's view and Distro initialized.
+func (r *Recorder) onDeletion(name string) {
+	ctx := context.Background()
+	leader := r.currentLeader(ctx, name)
+	r.mu.Lock()
+	r.deletions = append(r.deletions, name)
+	r.leaders = append(r.leaders, leader)
+	r.mu.Unlock()
+	for i := 0; i < r.replicas; i++ {
+		other := fmt.Sprintf("nacos-%d", i)
+		if other == name {
+			continue
+		}
+		dial := r.members.Dial(other)
+		if dial == "" {
+			r.violate(fmt.Sprintf("%s deleted while %s was not running", name, other))
+			continue
+		}
+		if ok, err := r.members.Distro(ctx, other); !ok {
+			r.violate(fmt.Sprintf("%s deleted while %s had Distro not initialized (%v)", name, other, err))
+		}
+		view, err := r.client(dial).Members(ctx)
+		if err != nil {
+			r.violate(fmt.Sprintf("%s deleted while %s did not answer: %v", name, other, err))
+			continue
+		}
+		for _, v := range view {
+			if v.State != nacos.MemberUp && !strings.HasPrefix(v.Address, name+".") {
+				r.violate(fmt.Sprintf("%s deleted while %s saw %s %s", name, other, v.Address, v.State))
+			}
+		}
+	}
+}
+
+// currentLeader asks a member other than the one being deleted which member leads the
+// naming_persistent_service_v2 group.
+func (r *Recorder) currentLeader(ctx context.Context, except string) string {
+	for i := 0; i < r.replicas; i++ {
+		other := fmt.Sprintf("nacos-%d", i)
+		dial := r.members.Dial(other)
+		if other == except || dial == "" {
+			continue
+		}
+		self, err := r.client(dial).Self(ctx)
+		if err != nil {
+			continue
+		}
+		leader := self.Raft["naming_persistent_service_v2"].Leader
+		return strings.SplitN(leader, ".", 2)[0]
+	}
+	return ""
+}
+
+func (r *Recorder) client(dial string) *nacos.Client {
+	return nacos.New(dial, nacos.Options{Timeout: 2 * time.Second, Major: max(r.members.Major, 2), Auth: r.members.Auth})
+}
+
+func (r *Recorder) violate(msg string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.violations = append(r.violations, msg)
+}
+
+// HistoryText is every pod event seen, a line each.
+func (r *Recorder) HistoryText() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return strings.Join(r.history, "\n")
+}
+
+// Result is the deletions in order and the violations seen.
+func (r *Recorder) Result() (deletions, violations []string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.deletions...), append([]string(nil), r.violations...)
+}
+
+// LeaderRestarts lists deletions of the member that led Raft at that moment.
+func (r *Recorder) LeaderRestarts() []int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []int
+	for i, d := range r.deletions {
+		if d == r.leaders[i] {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// PodReady reports the pod Ready condition.
+func PodReady(p *corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,187 @@
+package realcluster
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
+	"github.com/nacos-operator/nacos-operator/test/harness"
+)
+
+// seedCase is the question this product answers: a member restarted while port 9849 is
+// dropped in its namespace answers its API but never initializes Distro ("Distro snapshot
+// load failed"). The rollout must halt on the Distro gate, say what Nacos says, rank the
+// peers' unreachability first, name a NetworkPolicy that would block the port, and finish
+// once the drop is lifted.
+func seedCase(t *testing.T, key types.NamespacedName) {
+	ns := key.Namespace
+	for i := 0; i < 3; i++ {
+		runner.DropAtStart(ns, fmt.Sprintf("nacos-%d", i), 9849) // whichever goes first
+	}
+	rec := harness.StartRecorder(t, env.Config, ns, 3, memberAccess(ns, 2))
+	before := revision(t, key)
+	patch(t, key, fmt.Sprintf(`{"metadata":{"annotations":{%q:"seed-%d"}}}`, nacosv1alpha1.AnnotationRestartedAt, time.Now().Unix()))
+	newRevision(t, key, before)
+	first := firstDeletion(t, rec)
+	for i := 0; i < 3; i++ {
+		if name := fmt.Sprintf("nacos-%d", i); name != first {
+			runner.DropAtStart(ns, name) // only the first restarted member starts behind the drop
+		}
+	}
+	start := time.Now()
+	var m nacosv1alpha1.MemberStatus
+	poll(t, 6*time.Minute, func(ctx context.Context) error {
+		nc, err := get(ctx, key)
+		if err != nil {
+			return err
+		}
+		m = member(nc, first)
+		d := cond(nc, nacosv1alpha1.ConditionDistroInitialized)
+		p := cond(nc, nacosv1alpha1.ConditionProgressing)
+		switch {
+		case d.Status != "False" || !strings.Contains(d.Message, "Distro snapshot load failed"):
+			return fmt.Errorf("DistroInitialized %s: %s", d.Reason, d.Message)
+		case !strings.Contains(m.Message, "Distro snapshot load failed"):
+			return fmt.Errorf("%s message %q", first, m.Message)
+		case len(m.Diagnosis) == 0 || m.Diagnosis[0].Code != nacosv1alpha1.DiagPeersUnreachable:
+			return fmt.Errorf("%s diagnosis %+v, want PeersUnreachable first", first, m.Diagnosis)
+		case p.Reason != nacosv1alpha1.GateDistroNotInitialized || !strings.Contains(p.Message, first):
+			return fmt.Errorf("Progressing %s: %s", p.Reason, p.Message)
+		}
+		return nil
+	})
+	t.Logf("behind the 9849 drop after %.0f s: message %q; diagnosis %+v", time.Since(start).Seconds(), m.Message, m.Diagnosis)
+	holds(t, "the rollout halts while "+first+" cannot initialize Distro", 30*time.Second, func(context.Context) error {
+		if d, _ := rec.Result(); len(d) > 1 {
+			return fmt.Errorf("deleted %v", d)
+		}
+		return nil
+	})
+
+	// The same, with a NetworkPolicy that admits only 8848: the diagnosis names it and the port.
+	policy := &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "only-http"},
+		Spec: networkingv1.NetworkPolicySpec{
+			PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{nacosv1alpha1.LabelName: nacosv1alpha1.LabelNameValue}},
+			Ingress:     []networkingv1.NetworkPolicyIngressRule{{Ports: []networkingv1.NetworkPolicyPort{{Port: ptrPort(8848)}}}},
+			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
+		}}
+	if err := env.Client.Create(t.Context(), policy); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, 2*time.Minute, func(ctx context.Context) error {
+		nc, err := get(ctx, key)
+		if err != nil {
+			return err
+		}
+		for _, f := range member(nc, first).Diagnosis {
+			if f.Code == nacosv1alpha1.DiagNetworkPolicyBlocks && strings.Contains(f.Message, "only-http") && strings.Contains(f.Message, "9849") {
+				return nil
+			}
+		}
+		return fmt.Errorf("%s diagnosis %+v names no policy", first, member(nc, first).Diagnosis)
+	})
+	if err := env.Client.Delete(t.Context(), policy); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := runner.Member(ns, first).Heal(); err != nil {
+		t.Fatal(err)
+	}
+	healed := time.Now()
+	poll(t, 20*time.Minute, rolledOut(key, 3))
+	checkRollout(t, rec, 3)
+	t.Logf("seed case: rollout finished %.0f s after the drop was lifted", time.Since(healed).Seconds())
+	writeMeasure("seed case", fmt.Sprintf("diagnosed after %.0f s behind the 9849 drop; rollout done %.0f s after the heal", healed.Sub(start).Seconds(), time.Since(healed).Seconds()))
+}
+
+func firstDeletion(t *testing.T, rec *harness.Recorder) string {
+	t.Helper()
+	var first string
+	poll(t, 10*time.Minute, func(context.Context) error {
+		d, _ := rec.Result()
+		if len(d) == 0 {
+			return fmt.Errorf("no member restarted yet")
+		}
+		first = d[0]
+		return nil
+	})
+	return first
+}
+
+func member(nc *nacosv1alpha1.NacosCluster, name string) nacosv1alpha1.MemberStatus {
+	for _, m := range nc.Status.Members {
+		if m.Name == name {
+			return m
+		}
+	}
+	return nacosv1alpha1.MemberStatus{}
+}
+
+func ptrPort(p int) *intstr.IntOrString { v := intstr.FromInt(p); return &v }
+
+// raftBlockedSlowStart: with 7848 dropped too (embedded storage) the restarted member never
+// opens its HTTP port. That is a slow start, not a broken member: no probe and no forced
+// replacement may kill it, the diagnosis says it is starting, the rollout waits with a gate
+// as its reason; lifting the drops lets it start and the rollout finish.
+func raftBlockedSlowStart(t *testing.T, key types.NamespacedName) {
+	ns := key.Namespace
+	for i := 0; i < 3; i++ {
+		runner.DropAtStart(ns, fmt.Sprintf("nacos-%d", i), 9849, 7848)
+	}
+	rec := harness.StartRecorder(t, env.Config, ns, 3, memberAccess(ns, 2))
+	before := revision(t, key)
+	patch(t, key, fmt.Sprintf(`{"metadata":{"annotations":{%q:"raft-%d"}}}`, nacosv1alpha1.AnnotationRestartedAt, time.Now().Unix()))
+	newRevision(t, key, before)
+	first := firstDeletion(t, rec)
+	for i := 0; i < 3; i++ {
+		if name := fmt.Sprintf("nacos-%d", i); name != first {
+			runner.DropAtStart(ns, name)
+		}
+	}
+	var m nacosv1alpha1.MemberStatus
+	var p metav1Condition
+	poll(t, 3*time.Minute, func(ctx context.Context) error {
+		nc, err := get(ctx, key)
+		if err != nil {
+			return err
+		}
+		m, p = member(nc, first), cond(nc, nacosv1alpha1.ConditionProgressing)
+		switch {
+		case m.Revision == "" || m.Revision == before:
+			return fmt.Errorf("%s not recreated yet", first)
+		case len(m.Diagnosis) == 0 || m.Diagnosis[0].Code != nacosv1alpha1.DiagStarting:
+			return fmt.Errorf("%s diagnosis %+v, want Starting first", first, m.Diagnosis)
+		case !isGate(p.Reason) || !strings.Contains(p.Message, first):
+			return fmt.Errorf("Progressing %s: %s", p.Reason, p.Message)
+		}
+		return nil
+	})
+	t.Logf("behind the 9849+7848 drops: %s message %q, diagnosis %+v; Progressing %s: %s", first, m.Message, m.Diagnosis, p.Reason, p.Message)
+	inc := incarnations(t, ns)[first]
+	// Longer than the old 5 s x 60 startup budget would allow from the pod's start, and past
+	// stuckMemberTimeout's 5 minutes counting from the create, so either would have killed it.
+	holds(t, first+" is left to start and nothing else restarts", 4*time.Minute, func(context.Context) error {
+		if d, _ := rec.Result(); len(d) > 1 {
+			return fmt.Errorf("deleted %v", d)
+		}
+		if now := incarnations(t, ns)[first]; now != inc {
+			return fmt.Errorf("%s was restarted (%s -> %s)", first, inc, now)
+		}
+		return nil
+	})
+	if err := runner.Member(ns, first).Heal(); err != nil {
+		t.Fatal(err)
+	}
+	healed := time.Now()
+	poll(t, 20*time.Minute, rolledOut(key, 3))
+	checkRollout(t, rec, 3)
+	writeMeasure("raft blocked", fmt.Sprintf("%s left starting for 4 min without a restart; rollout done %.0f s after the heal", first, time.Since(healed).Seconds()))
+}
