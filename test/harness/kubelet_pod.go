@@ -261,4 +261,3 @@ func (k *Kubelet) writeStatus(ctx context.Context, pod *corev1.Pod, s *podState)
 	}
 	return nil
 }
-

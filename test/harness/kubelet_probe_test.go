@@ -65,7 +65,7 @@ func TestProbesRestartOnlyPastTheirBudget(t *testing.T) {
 		restarts bool
 	}{
 		{"within the startup budget", 300 * time.Millisecond, 20, false}, // 1 s budget
-		{"past the startup budget", 2 * time.Second, 4, true},           // 200 ms budget
+		{"past the startup budget", 2 * time.Second, 4, true},            // 200 ms budget
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := &slowRunner{delay: tc.delay}
