@@ -62,13 +62,17 @@ verify: generate manifests fmt vet ## Check that generated files and formatting 
 test: manifests generate control-plane ## Unit and integration tests (real etcd, kube-apiserver, kube-controller-manager).
 	KUBEBUILDER_ASSETS="$$(hack/control-plane.sh)" go test $(GOTEST_FLAGS) ./...
 
+
+.PHONY: test-nacos
+test-nacos: nacos-server netns-tools ## The real-Nacos lane (root): real members in network namespaces, held against the simulator.
+	NACOS_REAL=1 NACOS_VERSIONS="$(NACOS_VERSIONS)" go test $(GOTEST_FLAGS) -timeout 75m -v -run '^TestRealServer$$' ./test/fidelity/
+
 # REAL_RUN narrows the operator-on-real-members scenarios (a go test -run pattern).
 REAL_RUN ?= .
 
-.PHONY: test-nacos
-test-nacos: nacos-server netns-tools control-plane ## The real-Nacos lane (root): the simulator held to real members, then the operator on real members.
-	NACOS_REAL=1 NACOS_VERSIONS="$(NACOS_VERSIONS)" go test $(GOTEST_FLAGS) -timeout 40m -v -run '^TestRealServer$$' ./test/fidelity/
-	NACOS_REAL=1 KUBEBUILDER_ASSETS="$$(hack/control-plane.sh)" go test $(GOTEST_FLAGS) -timeout 60m -v -run '$(REAL_RUN)' ./test/realcluster/
+.PHONY: test-nacos-operator
+test-nacos-operator: nacos-server netns-tools control-plane ## Work in progress (issue 11, not in CI yet): the operator on real members; see docs/real-nacos.md.
+	NACOS_REAL=1 KUBEBUILDER_ASSETS="$$(hack/control-plane.sh)" go test $(GOTEST_FLAGS) -timeout 80m -v -run '$(REAL_RUN)' ./test/realcluster/
 
 .PHONY: control-plane
 control-plane: ## Build (once, cached under ~/.cache) etcd, kube-apiserver, kube-controller-manager and kubectl.
