@@ -14,9 +14,9 @@ const opInitAdmin = "initialize the admin user"
 type AdminResult string
 
 const (
-	// AdminCreated: the user "nacos" now exists with the given password.
+	// AdminCreated means the user "nacos" now exists with the given password.
 	AdminCreated AdminResult = "Created"
-	// AdminExisted: an admin existed already; Nacos changed nothing (the password given was
+	// AdminExisted means an admin existed already; Nacos changed nothing (the password given was
 	// not applied).
 	AdminExisted AdminResult = "AlreadyExisted"
 )
