@@ -47,9 +47,13 @@ type probeRun struct {
 
 // runProbes probes the pod until ctx ends; restart stops and reruns the member.
 func (k *Kubelet) runProbes(ctx context.Context, s *podState, c corev1.Container, restart func(reason string)) {
-	startup := &probeRun{name: "Startup", probe: c.StartupProbe}
-	live := &probeRun{name: "Liveness", probe: c.LivenessProbe}
-	ready := &probeRun{name: "Readiness", probe: c.ReadinessProbe}
+	var startup, live, ready *probeRun
+	fresh := func() { // a restarted container starts its probes over
+		startup = &probeRun{name: "Startup", probe: c.StartupProbe}
+		live = &probeRun{name: "Liveness", probe: c.LivenessProbe}
+		ready = &probeRun{name: "Readiness", probe: c.ReadinessProbe}
+	}
+	fresh()
 	tick := time.NewTicker(k.scaled(1, 20*time.Millisecond) / 4)
 	defer tick.Stop()
 	for {
@@ -66,7 +70,7 @@ func (k *Kubelet) runProbes(ctx context.Context, s *podState, c corev1.Container
 				s.setProbe(func(p *probeState) { p.started = true })
 			} else if due && startup.failures >= int(startup.probe.FailureThreshold) {
 				restart(startup.last)
-				*startup, *live, *ready = probeRun{name: "Startup", probe: c.StartupProbe}, probeRun{name: "Liveness", probe: c.LivenessProbe}, probeRun{name: "Readiness", probe: c.ReadinessProbe}
+				fresh()
 			}
 			continue
 		}
@@ -75,7 +79,7 @@ func (k *Kubelet) runProbes(ctx context.Context, s *podState, c corev1.Container
 		}
 		if _, due := k.probeDue(ctx, s, live); due && live.failures >= int(live.probe.FailureThreshold) {
 			restart(live.last)
-			*startup, *live, *ready = probeRun{name: "Startup", probe: c.StartupProbe}, probeRun{name: "Liveness", probe: c.LivenessProbe}, probeRun{name: "Readiness", probe: c.ReadinessProbe}
+			fresh()
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -174,14 +175,7 @@ func configChangeWithHungMember(t *testing.T, key types.NamespacedName) {
 	checkRollout(t, rec, 3)
 }
 
-func isGate(reason string) bool {
-	for _, g := range rollout.GateNames() {
-		if g == reason {
-			return true
-		}
-	}
-	return false
-}
+func isGate(reason string) bool { return slices.Contains(rollout.GateNames(), reason) }
 
 // writeMeasure appends a measured number to $NACOS_MEASURES (for docs/real-nacos.md).
 func writeMeasure(what, value string) {
