@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -43,6 +44,11 @@ type NacosClusterReconciler struct {
 	// DistroInitWindow is how long a member may load Distro before diagnosis calls it a
 	// fault rather than progress (default 2m; Distro retries every 30s).
 	DistroInitWindow time.Duration
+	// StartupStallAfter is how long a member may start before the operator assumes it
+	// missed its nacos_config leader announcement (default startup.StallAfter).
+	StartupStallAfter time.Duration
+
+	nudged sync.Map // pod UID -> time.Time its start-up stall was nudged (package startup): once each
 }
 
 // +kubebuilder:rbac:groups=nacos.io,resources=nacosclusters,verbs=get;list;watch;update;patch
@@ -114,6 +120,7 @@ func (r *NacosClusterReconciler) act(ctx context.Context, nc *nacosv1alpha1.Naco
 	}
 	r.reportSpecAccepted(nc, status)
 	r.bootstrapAdmin(ctx, nc, status, w, auth)
+	r.nudgeStalled(ctx, nc, w, p, auth)
 	return r.restartMember(ctx, nc, status, w, p, auth)
 }
 

@@ -94,11 +94,15 @@ func ingressPolicy(p networkingv1.NetworkPolicy, podLabels map[string]string) (d
 
 // diagnose runs the checklist over the reported members and attaches the findings.
 func (r *NacosClusterReconciler) diagnose(nc *nacosv1alpha1.NacosCluster, s *nacosv1alpha1.NacosClusterStatus, obs observe.Observation, net network) {
-	in := diagnosis.Input{Now: r.Clock.Now(), Standalone: nc.Spec.Mode == nacosv1alpha1.ModeStandalone, Window: r.distroWindow(), StartupTimeout: resource.StartupTimeout(nc),
+	in := diagnosis.Input{Now: r.Clock.Now(), Standalone: nc.Spec.Mode == nacosv1alpha1.ModeStandalone, Window: r.distroWindow(), StartupTimeout: resource.StartupTimeout(nc), StallAfter: r.StartupStallAfter,
 		PublishNotReady: net.publishNotReady, Endpoints: net.endpoints, Policies: net.policies}
 	for _, m := range obs.Members {
 		in.Desired = append(in.Desired, m.Address)
-		in.Members = append(in.Members, diagnosisMember(m))
+		dm := diagnosisMember(m)
+		if m.Pod != nil {
+			dm.NudgedAt = r.nudgedAt(string(m.Pod.UID))
+		}
+		in.Members = append(in.Members, dm)
 	}
 	found := diagnosis.Diagnose(in)
 	previous := map[string]bool{}

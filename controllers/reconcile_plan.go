@@ -9,6 +9,7 @@ import (
 	"github.com/nacos-operator/nacos-operator/internal/observe"
 	"github.com/nacos-operator/nacos-operator/internal/resource"
 	"github.com/nacos-operator/nacos-operator/internal/rollout"
+	"github.com/nacos-operator/nacos-operator/internal/startup"
 )
 
 // plan is this pass's decision: the sizes to apply and the rollout step.
@@ -16,11 +17,14 @@ type plan struct {
 	scale   rollout.ScaleDecision
 	rollout rollout.Decision
 	skipped []string // gates skipped by annotation
+	nudge   startup.Nudge
+	stalled bool // a member is stalled in start-up and nudge frees it
 }
 
 // decide runs the pure scale logic and, when no scale is in progress, the rollout planner.
 func (r *NacosClusterReconciler) decide(nc *nacosv1alpha1.NacosCluster, w *world) plan {
 	var p plan
+	p.nudge, p.stalled = startup.Decide(r.startupInput(w))
 	in := r.rolloutInput(nc, w, w.current)
 	inConf := w.inConf
 	if inConf == 0 {

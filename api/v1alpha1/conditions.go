@@ -131,4 +131,9 @@ const (
 	EventScaleDownRefused  = "ScaleDownRefused"
 	EventReconcileError    = "ReconcileError"
 	EventPaused            = "Paused"
+	// EventStartupNudged: a member stalled in start-up waiting for a nacos_config leader
+	// announcement it missed; the operator moved that group's leadership to announce one.
+	EventStartupNudged = "StartupNudged"
+	// EventStartupNudgeFailed: the leadership transfer for a stalled member was refused.
+	EventStartupNudgeFailed = "StartupNudgeFailed"
 )

@@ -43,6 +43,10 @@ const (
 	// DiagStarting means the member's port is not open yet and its startup probe has not
 	// passed: slow, not broken (embedded storage waits for a Raft leader before opening it).
 	DiagStarting = "Starting"
+	// DiagStartupStalled means the member still starts long after its nacos_config group
+	// elected a leader: Nacos missed the leader announcement, and the operator moves that
+	// group's leadership once to announce it again.
+	DiagStartupStalled = "StartupStalled"
 	// DiagUnreachable means the operator cannot reach the member's Nacos API.
 	DiagUnreachable = "Unreachable"
 )

@@ -14,6 +14,8 @@ import (
 
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
 	"github.com/nacos-operator/nacos-operator/internal/nacos"
+	"github.com/nacos-operator/nacos-operator/internal/resource"
+	"github.com/nacos-operator/nacos-operator/internal/startup"
 )
 
 // Member is what diagnosis knows of one member.
@@ -25,6 +27,7 @@ type Member struct {
 	NamingMessage        string
 	StartedAt            time.Time // the Nacos container's start
 	Starting             bool      // the container has not passed its startup probe yet
+	NudgedAt             time.Time // when its start-up stall was nudged (zero: never)
 	RestartCount         int32
 	CrashLoop            bool
 	LastTermination      string // reason of the last container termination, e.g. OOMKilled
@@ -49,8 +52,11 @@ type Input struct {
 	Window time.Duration
 	// StartupTimeout is the startup probe's budget (pod.startupTimeout).
 	StartupTimeout time.Duration
-	Members        []Member
-	Desired        []string
+	// StallAfter is how long a member may start before a missed nacos_config leader
+	// announcement is assumed (startup.StallAfter when zero).
+	StallAfter time.Duration
+	Members    []Member
+	Desired    []string
 	// PublishNotReady is the headless Service's publishNotReadyAddresses.
 	PublishNotReady bool
 	// Endpoints are the pod names the headless Service's EndpointSlices list (nil: unknown).
@@ -116,9 +122,25 @@ func starting(in Input, m Member, _ bool) []nacosv1alpha1.Finding {
 	if m.Reachable || !m.Starting {
 		return nil
 	}
+	leader, isStalled := stalled(in, m)
+	switch {
+	case isStalled && m.NudgedAt.IsZero():
+		return finding(nacosv1alpha1.DiagStartupStalled, "%s has been starting since %s although Raft group %s elected %s and lists it: Nacos waits in start-up for a leader announcement it missed (it is sent once, when the leader changes); the operator moves the group's leadership once to announce it again (Event %s)",
+			m.Name, m.StartedAt.UTC().Format(time.RFC3339), startup.ConfigGroup, leader, nacosv1alpha1.EventStartupNudged)
+	case isStalled && in.Now.Sub(m.NudgedAt) < nudgeGrace:
+		return finding(nacosv1alpha1.DiagStartupStalled, "%s has been starting since %s although Raft group %s elected %s and lists it; the operator moved the group's leadership at %s to announce a leader again, and the member should open its port within seconds",
+			m.Name, m.StartedAt.UTC().Format(time.RFC3339), startup.ConfigGroup, leader, m.NudgedAt.UTC().Format(time.RFC3339))
+	case isStalled:
+		return finding(nacosv1alpha1.DiagStarting, "%s is starting (container started at %s, startup probe not passed yet), and a new %s leader announced at %s did not free it, so it is not waiting for a missed announcement: check that its peers reach it on 7848 (Raft); the kubelet restarts it only after pod.startupTimeout (%s)",
+			m.Name, m.StartedAt.UTC().Format(time.RFC3339), startup.ConfigGroup, m.NudgedAt.UTC().Format(time.RFC3339), in.StartupTimeout)
+	}
 	return finding(nacosv1alpha1.DiagStarting, "%s is starting (container started at %s, startup probe not passed yet): Nacos opens port 8848 only when it is up, with embedded storage once the nacos_config Raft group has a leader, which needs a majority of members reachable on 7848; the kubelet restarts it only after pod.startupTimeout (%s)",
 		m.Name, m.StartedAt.UTC().Format(time.RFC3339), in.StartupTimeout)
 }
+
+// nudgeGrace is how long a nudged member may take to open its port: measured on real
+// members, the dump and the web server take seconds once the leader is announced.
+const nudgeGrace = time.Minute
 
 func unreachable(_ Input, m Member, _ bool) []nacosv1alpha1.Finding {
 	if m.Reachable || m.PodIP == "" || m.Starting {
@@ -159,4 +181,20 @@ func orUnknown(s string) string {
 		return "unknown"
 	}
 	return s
+}
+
+// stalled is startup.Stalled on diagnosis facts; it returns the nacos_config leader.
+func stalled(in Input, m Member) (string, bool) {
+	members := make([]startup.Member, 0, len(in.Members))
+	var self startup.Member
+	for _, o := range in.Members {
+		sm := startup.Member{Name: o.Name, RaftAddress: resource.RaftAddress(o.Address), SelfAddress: o.Address,
+			Starting: o.Starting, StartedAt: o.StartedAt, Reachable: o.Reachable, View: o.View}
+		if o.Name == m.Name {
+			self = sm
+		}
+		members = append(members, sm)
+	}
+	leader, found := startup.ConfigLeader(members)
+	return leader.Leader, startup.Stalled(in.Now, in.StallAfter, self, leader, found)
 }

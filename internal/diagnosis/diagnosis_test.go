@@ -35,6 +35,23 @@ func cluster() Input {
 	return in
 }
 
+// withConfigGroup gives every member's self entry a nacos_config group led by n-0.
+func withConfigGroup(in *Input) {
+	peers := []string{resource.RaftAddress(addr(0)), resource.RaftAddress(addr(1)), resource.RaftAddress(addr(2))}
+	for i := range in.Members {
+		view(in, i, func(v []nacos.Member) []nacos.Member {
+			for j := range v {
+				raft := map[string]nacos.RaftGroup{"nacos_config": {Leader: peers[0], Members: peers}}
+				for g, rg := range v[j].Raft {
+					raft[g] = rg
+				}
+				v[j].Raft = raft
+			}
+			return v
+		})
+	}
+}
+
 // sick marks member i as not initialized.
 func sick(in *Input, i int) {
 	in.Members[i].Ready, in.Members[i].NamingUP = false, false
@@ -119,6 +136,26 @@ func TestDiagnose(t *testing.T) {
 			in.Members[1].Reachable, in.Members[1].Starting, in.Members[1].Err = false, true, "state: connection refused"
 			in.Members[1].StartedAt, in.StartupTimeout = t0.Add(-3*time.Minute), 10*time.Minute
 		}, []string{nacosv1alpha1.DiagStarting}, "n-1 is starting (container started at 2026-01-01T11:57:00Z, startup probe not passed yet)"},
+		// Measured on real 2.5.1: a member joining an elected nacos_config group can miss the
+		// leader announcement and wait forever; peers report the leader and list it.
+		{"still starting long after nacos_config elected a leader that lists it: stalled", func(in *Input) {
+			sick(in, 1)
+			in.Members[1].Reachable, in.Members[1].Starting, in.Members[1].Err = false, true, "state: connection refused"
+			in.Members[1].StartedAt = t0.Add(-4 * time.Minute)
+			withConfigGroup(in)
+		}, []string{nacosv1alpha1.DiagStartupStalled}, "n-1 has been starting since 2026-01-01T11:56:00Z although Raft group nacos_config elected n-0.h.ns.svc.cluster.local:7848 and lists it"},
+		{"stalled and nudged a minute ago without effect: starting, with the Raft port to check", func(in *Input) {
+			sick(in, 1)
+			in.Members[1].Reachable, in.Members[1].Starting, in.Members[1].Err = false, true, "state: connection refused"
+			in.Members[1].StartedAt, in.Members[1].NudgedAt = t0.Add(-5*time.Minute), t0.Add(-time.Minute)
+			withConfigGroup(in)
+		}, []string{nacosv1alpha1.DiagStarting}, "a new nacos_config leader announced at 2026-01-01T11:59:00Z did not free it"},
+		{"starting for less than the stall time with a leader: starting", func(in *Input) {
+			sick(in, 1)
+			in.Members[1].Reachable, in.Members[1].Starting, in.Members[1].Err = false, true, "state: connection refused"
+			in.Members[1].StartedAt = t0.Add(-2 * time.Minute)
+			withConfigGroup(in)
+		}, []string{nacosv1alpha1.DiagStarting}, "n-1 is starting (container started at 2026-01-01T11:58:00Z"},
 		{"unreachable from the operator", func(in *Input) { sick(in, 1); in.Members[1].Reachable, in.Members[1].Err = false, "readiness: Timeout" },
 			[]string{nacosv1alpha1.DiagUnreachable}, "cannot reach n-1's Nacos API (readiness: Timeout)"},
 	}

@@ -9,12 +9,22 @@ import (
 
 const opTransferLeader = "transfer Raft leadership"
 
-// TransferLeader asks this member (the current leader) to hand leadership of every Raft
-// group to target ("host:raftPort"), through the raft ops API (JRaftMaintainService). A
-// restart of the leader then costs no election: with embedded storage, an election makes
-// every member answer "config not in readiness" until a new leader is elected.
+// TransferLeader asks this member to hand leadership of every Raft group to target
+// ("host:raftPort"), through the raft ops API (JRaftMaintainService). A restart of the leader
+// then costs no election: with embedded storage, an election makes every member answer
+// "config not in readiness" until a new leader is elected.
 func (c *Client) TransferLeader(ctx context.Context, target string) error {
-	body, err := json.Marshal(map[string]string{"command": "transferLeader", "value": target})
+	return c.TransferGroupLeader(ctx, "", target)
+}
+
+// TransferGroupLeader moves the leadership of one Raft group (every group when group is
+// ""). Any member may be asked: JRaft's CliService finds the group's leader itself.
+func (c *Client) TransferGroupLeader(ctx context.Context, group, target string) error {
+	cmd := map[string]string{"command": "transferLeader", "value": target}
+	if group != "" {
+		cmd["groupId"] = group
+	}
+	body, err := json.Marshal(cmd)
 	if err != nil {
 		return fmt.Errorf("encode raft command: %w", err)
 	}

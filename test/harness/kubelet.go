@@ -41,7 +41,10 @@ type Kubelet struct {
 	// ProbeScale multiplies their periods and timeouts (1 when zero). Off, the kubelet reads
 	// readiness every pass and never restarts a member.
 	EnforceProbes bool
-	ProbeScale    float64
+	// ProbesIn enforces the probes only for pods of the namespaces it accepts (with
+	// EnforceProbes off), so one kubelet serves tests with and without them.
+	ProbesIn   func(namespace string) bool
+	ProbeScale float64
 
 	mu    sync.Mutex
 	pods  map[string]*podState // by namespace/name
@@ -61,11 +64,12 @@ type podState struct {
 	version   int
 	deleting  time.Time // when the deletion was first seen
 
-	mu     sync.Mutex // the prober goroutine restarts the member and sets probes
-	member Running
-	ready  bool       // as last written to the pod status
-	probes probeState // with EnforceProbes
-	crash  string     // why the member failed to start (reported as CrashLoopBackOff)
+	mu      sync.Mutex // the prober goroutine restarts the member and sets probes
+	member  Running
+	ready   bool       // as last written to the pod status
+	probes  probeState // with enforce
+	enforce bool       // EnforceProbes or ProbesIn for this pod
+	crash   string     // why the member failed to start (reported as CrashLoopBackOff)
 }
 
 func (s *podState) running() Running {
@@ -238,7 +242,7 @@ func (k *Kubelet) stopAll() {
 // probe reads the readiness URL of the pod spec and writes the pod status when it changes.
 func (k *Kubelet) probe(ctx context.Context, s *podState, pod *corev1.Pod) {
 	ready := false
-	if k.EnforceProbes {
+	if s.enforce {
 		s.mu.Lock()
 		ready = s.probes.ready && s.member != nil
 		s.mu.Unlock()

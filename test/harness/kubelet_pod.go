@@ -67,7 +67,8 @@ func (k *Kubelet) startPod(ctx context.Context, key string, pod *corev1.Pod) err
 		s.crash = err.Error() // the container keeps failing: CrashLoopBackOff
 	}
 	s.member = member
-	if k.EnforceProbes && err == nil {
+	s.enforce = k.EnforceProbes || k.ProbesIn != nil && k.ProbesIn(pod.Namespace)
+	if s.enforce && err == nil {
 		ctx, cancel := context.WithCancel(context.Background())
 		s.stopProbe = cancel
 		go k.runProbes(ctx, s, nacosContainer(pod), func(reason string) { k.restartContainer(s, run, reason) })
@@ -218,7 +219,7 @@ func (k *Kubelet) writeStatus(ctx context.Context, pod *corev1.Pod, s *podState)
 		}
 		now := metav1.Now()
 		ready := corev1.ConditionFalse
-		restarts, lastFailure, lastAt := s.restartCount()
+		restarts, terminated := s.termination()
 		s.mu.Lock()
 		crash := s.crash
 		s.mu.Unlock()
@@ -239,16 +240,13 @@ func (k *Kubelet) writeStatus(ctx context.Context, pod *corev1.Pod, s *podState)
 		}
 		c := nacosContainer(current)
 		startedAt := *current.Status.StartTime
-		if !lastAt.IsZero() {
-			startedAt = metav1.NewTime(lastAt) // restarted by the kubelet
+		if terminated != nil {
+			startedAt = terminated.FinishedAt // restarted by the kubelet
 		}
 		state := corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: startedAt}}
-		var last corev1.ContainerState
+		last := corev1.ContainerState{Terminated: terminated}
 		if crash != "" {
 			state, restarts = corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff", Message: crash}}, max(restarts, 3)
-		}
-		if lastFailure != "" {
-			last.Terminated = &corev1.ContainerStateTerminated{ExitCode: 137, Reason: "Error", Message: lastFailure, FinishedAt: metav1.NewTime(lastAt)}
 		}
 		current.Status.ContainerStatuses = []corev1.ContainerStatus{{
 			Name: c.Name, Image: c.Image, ImageID: "sim://" + strings.TrimPrefix(c.Image, "docker.io/"),

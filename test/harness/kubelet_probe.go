@@ -7,6 +7,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // With Kubelet.EnforceProbes the kubelet runs the pod's three probes as the real one does, in
@@ -24,6 +25,7 @@ type probeState struct {
 	ready       bool
 	restarts    int    // restarts the kubelet made (probe failures)
 	lastFailure string // "Startup probe failed: ..." of the last restart
+	lastReason  string // the last termination's reason: Error, or what Terminated set
 	lastAt      time.Time
 }
 
@@ -140,7 +142,7 @@ func (k *Kubelet) restartContainer(s *podState, run PodRun, reason string) {
 		own, _ := e.Exits()
 		restarts += own // the new member counts its own from zero
 	}
-	s.probes = probeState{restarts: restarts, lastFailure: reason, lastAt: time.Now()}
+	s.probes = probeState{restarts: restarts, lastFailure: reason, lastReason: "Error", lastAt: time.Now()}
 	s.mu.Unlock()
 	if old != nil {
 		old.Stop()
@@ -160,18 +162,24 @@ type exits interface {
 	Exits() (int, error)
 }
 
-// started is the container's Started: its startup probe passed (always, without EnforceProbes).
+// started is the container's Started: its startup probe passed (always without probes).
 func (k *Kubelet) started(s *podState) bool {
-	if !k.EnforceProbes {
-		return true
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.probes.started
+	return !s.enforce || s.probes.started
 }
 
 // restartCount is the container's restartCount: the kubelet's restarts plus the runner's.
 func (s *podState) restartCount() (int32, string, time.Time) {
+	n, last := s.termination()
+	if last == nil {
+		return n, "", time.Time{}
+	}
+	return n, last.Message, last.FinishedAt.Time
+}
+
+// termination is the container's restartCount and lastState.terminated (nil before any).
+func (s *podState) termination() (int32, *corev1.ContainerStateTerminated) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := s.probes.restarts
@@ -179,5 +187,26 @@ func (s *podState) restartCount() (int32, string, time.Time) {
 		own, _ := e.Exits()
 		n += own
 	}
-	return int32(n), s.probes.lastFailure, s.probes.lastAt
+	if s.probes.lastAt.IsZero() {
+		return int32(n), nil
+	}
+	return int32(n), &corev1.ContainerStateTerminated{ExitCode: 137, Reason: s.probes.lastReason,
+		Message: s.probes.lastFailure, FinishedAt: metav1.NewTime(s.probes.lastAt)}
+}
+
+// Terminated records that a pod's container ended for reason (OOMKilled, Error) after
+// restarts restarts, as the container runtime reports it, while the member runs on. The
+// kubelet keeps it in every status it writes, so a test's injected termination is not lost
+// to the next write.
+func (k *Kubelet) Terminated(namespace, name, reason string, restarts int) error {
+	k.mu.Lock()
+	s := k.pods[namespace+"/"+name]
+	k.mu.Unlock()
+	if s == nil {
+		return fmt.Errorf("fake kubelet: no running pod %s/%s", namespace, name)
+	}
+	s.setProbe(func(p *probeState) {
+		p.restarts, p.lastReason, p.lastFailure, p.lastAt = restarts, reason, "", time.Now()
+	})
+	return nil
 }

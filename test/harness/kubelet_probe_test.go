@@ -75,7 +75,7 @@ func TestProbesRestartOnlyPastTheirBudget(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			s := &podState{ip: "127.0.0.1", member: m}
+			s := &podState{ip: "127.0.0.1", member: m, enforce: true}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer func() { cancel(); s.running().Stop() }()
 			go k.runProbes(ctx, s, container(int(r.port.Load()), tc.failures), func(reason string) { k.restartContainer(s, run, reason) })

@@ -20,7 +20,6 @@ import (
 
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
 	"github.com/nacos-operator/nacos-operator/internal/nacos/sim"
-	"github.com/nacos-operator/nacos-operator/internal/resource"
 )
 
 // restartWith restarts a member's process with faults, after prepare has changed its files.
@@ -263,8 +262,8 @@ func addStaleRaftPeer(t *testing.T, home, peer string) {
 	}
 }
 
-// setLastTermination records a container termination in the pod status, as the kubelet does,
-// once the pod reports not Ready (so the fake kubelet has no readiness change left to write).
+// setLastTermination records a container termination through the fake kubelet, as the
+// container runtime reports it, once the pod is not Ready.
 func setLastTermination(t *testing.T, ns, pod, reason string) {
 	t.Helper()
 	ctx := context.Background()
@@ -276,13 +275,7 @@ func setLastTermination(t *testing.T, ns, pod, reason string) {
 		if podReady(p) {
 			return fmt.Errorf("%s still Ready", pod)
 		}
-		for i := range p.Status.ContainerStatuses {
-			if p.Status.ContainerStatuses[i].Name == resource.ContainerNacos {
-				p.Status.ContainerStatuses[i].RestartCount = 4
-				p.Status.ContainerStatuses[i].LastTerminationState = corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{Reason: reason, ExitCode: 137}}
-			}
-		}
-		return env.Client.Status().Update(ctx, p)
+		return kubelet.Terminated(ns, pod, reason, 4)
 	})
 	if err != nil {
 		t.Fatal(err)

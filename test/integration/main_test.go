@@ -53,7 +53,8 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer func() { _ = os.RemoveAll(dir) }()
-	kubelet = &harness.Kubelet{Client: env.Client, Runner: harness.SimRunner{Faults: startFaults.take}, Root: dir, IPPrefix: "127.77."}
+	kubelet = &harness.Kubelet{Client: env.Client, Runner: harness.SimRunner{Faults: startFaults.take}, Root: dir, IPPrefix: "127.77.",
+		ProbesIn: probesIn, ProbeScale: 0.1} // probed pods: startup probe every second
 	kubelet.Start(ctx)
 	defer func() {
 		cancel() // the kubelet first: it talks to the API server

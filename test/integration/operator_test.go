@@ -93,6 +93,7 @@ func runOperator(t testing.TB, wrap func(client.Client) client.Client) (*reconci
 		Recorder: mgr.GetEventRecorder("nacos-operator"), Clock: clock.RealClock{},
 		Clients:     nacos.NewPool(nacos.Options{Timeout: 500 * time.Millisecond}),
 		WriterImage: "nacos-operator:test", ProbePeriod: 300 * time.Millisecond,
+		StartupStallAfter: integrationStallAfter,
 	}
 	counter := &reconcileCounter{Reconciler: r}
 	if err := r.SetupWithManagerAs(mgr, 2, counter); err != nil {

@@ -31,6 +31,7 @@ type Member struct {
 	status   string // naming ServerStatus, refreshed every StatusUpdate
 	raft     map[string]*raftGroup
 	faults   Faults
+	missed   *int64 // with MissedLeaderEvent: the nacos_config term whose announcement was missed
 	warmup   bool
 	version  string
 	auth     AuthConfig
@@ -62,6 +63,10 @@ type Faults struct {
 	// RaftPartition cuts the Raft port (7848) off as well. With embedded storage in cluster
 	// mode a real member then never opens its HTTP port: it waits for the nacos_config group.
 	RaftPartition bool
+	// MissedLeaderEvent is the start-up stall measured on real 2.5.1 members (package
+	// startup): an embedded-storage member told of its nacos_config leader before it
+	// listened keeps its HTTP port closed until that group's leader changes (a new term).
+	MissedLeaderEvent bool
 }
 
 // New validates the configuration of a member; it does not start it.
@@ -100,7 +105,7 @@ func (m *Member) Start() error {
 		return err
 	}
 	now := m.cfg.Clock.Now()
-	m.running, m.started, m.stop = true, now, make(chan struct{})
+	m.running, m.started, m.stop, m.missed = true, now, make(chan struct{}), nil
 	m.members, m.rrIndex, m.distroOK, m.status, m.tokens = map[string]*peer{}, 0, false, "STARTING", map[string]time.Time{}
 	if raftListener != nil {
 		m.serveOne(raftListener, m.raftHandler())

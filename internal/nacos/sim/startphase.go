@@ -30,7 +30,21 @@ func (m *Member) listenAtStartLocked() (raft net.Listener, main []net.Listener, 
 // nacos_config Raft group has a leader, so with 7848 unreachable its HTTP port never opens.
 func (m *Member) portHeldLocked() bool {
 	g := m.raft["nacos_config"]
-	return m.cfg.Storage == StorageEmbedded && !m.cfg.Standalone && (g == nil || g.leader == "")
+	if m.cfg.Storage != StorageEmbedded || m.cfg.Standalone {
+		return false
+	}
+	if g == nil || g.leader == "" {
+		return true
+	}
+	if !m.faults.MissedLeaderEvent {
+		return false
+	}
+	// The first leader seen is the announcement missed; only a later term frees start-up.
+	if m.missed == nil {
+		term := g.term
+		m.missed = &term
+	}
+	return g.term <= *m.missed
 }
 
 // openWhenStarted opens the HTTP port once StartDelay has passed and nothing holds start-up.

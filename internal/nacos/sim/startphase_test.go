@@ -3,6 +3,8 @@ package sim
 import (
 	"fmt"
 	"net"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -73,3 +75,36 @@ func TestRaftPartitionHoldsTheEmbeddedMembersPort(t *testing.T) {
 }
 
 func upOnceOpen(t *testing.T, addr string) error { return namingUp(t, addr) }
+
+// A member that missed its nacos_config leader announcement keeps its port closed while the
+// group has that leader; moving the leadership (a new term) frees it, as on real 2.5.1.
+func TestMissedLeaderEventHoldsThePortUntilTheLeaderChanges(t *testing.T) {
+	c := startCluster(t, 3, "127.0.23.", Config{Version: "2.5.1", Warmup: true, Storage: StorageEmbedded})
+	for _, m := range c.Members {
+		eventually(t, 10*time.Second, "boot", func() error { return namingUp(t, m.cfg.Bind) })
+	}
+	m := c.Members[2]
+	m.Stop()
+	m.SetFaults(Faults{MissedLeaderEvent: true})
+	if err := m.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * m.cfg.Periods.RaftTick)
+	for time.Now().Before(deadline) {
+		if !refused(m.cfg.Bind) {
+			t.Fatal("the port opened although the member missed the leader announcement")
+		}
+		<-time.After(m.cfg.Periods.RaftTick)
+	}
+	// Ask a peer (not necessarily the leader) to move nacos_config to the member itself.
+	body := fmt.Sprintf(`{"command":"transferLeader","value":%q,"groupId":"nacos_config"}`, raftAddress(m.cfg.Bind))
+	resp, err := http.Post("http://"+c.Members[0].cfg.Bind+"/nacos/v1/core/ops/raft", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("transferLeader answered %d", resp.StatusCode)
+	}
+	eventually(t, 10*time.Second, "naming UP once a new leader was announced", func() error { return upOnceOpen(t, m.cfg.Bind) })
+}

@@ -1,0 +1,124 @@
+// Package startup recognises a member stalled in Nacos's own start-up and decides the one
+// harmless action that frees it. It is pure: observed facts in, a decision out.
+//
+// Measured on real 2.5.1 members with embedded storage (docs/real-nacos.md): a cluster member
+// can stay in "Nacos is starting..." forever, port 8848 closed, its main thread parked in
+// EmbeddedDumpService.init. That method subscribes to the nacos_config group's leader
+// metadata and waits for the next announcement; JRaft announces a leader only when it
+// changes (onLeaderStart, onStartFollowing), and a member that joins a group whose leader is
+// already elected can be told before it subscribes. Nothing announces it again until the
+// leader changes, so the member waits for an event that already happened. The kubelet would
+// restart it after the whole startup budget, and the restart can miss the event again.
+// Moving the nacos_config leadership to another member is a new announcement: every member
+// hears it, the stalled one dumps its config and opens its port. The transfer costs config
+// writes about a second and restarts nothing, so it is safe even when the member is merely slow.
+package startup
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/nacos-operator/nacos-operator/internal/nacos"
+)
+
+// ConfigGroup is the Raft group whose leader the config module waits for at start-up.
+const ConfigGroup = "nacos_config"
+
+// StallAfter is how long a member may start before a missed announcement is assumed. A real
+// member joining an elected group opens its port 55-90 s after its JVM starts (measured
+// here on 2 cores with three JVMs starting at once); twice the slow end leaves room for a
+// busy node, and a wrong guess costs only a leadership transfer.
+const StallAfter = 3 * time.Minute
+
+// Member is what stall detection knows of one member.
+type Member struct {
+	Name, UID   string
+	RaftAddress string    // host:7848
+	Starting    bool      // the container runs and has not passed its startup probe
+	StartedAt   time.Time // the container's start
+	Reachable   bool      // its Nacos API answered this pass
+	View        []nacos.Member
+	SelfAddress string // its cluster.conf address, to find its own entry in View
+}
+
+// Leader is the nacos_config group as a reachable member reports it.
+type Leader struct {
+	Reporter string   // the member that reported it (asked to transfer)
+	Leader   string   // host:7848
+	Peers    []string // the group's raftGroupMember
+}
+
+// ConfigLeader returns the nacos_config leader the reachable members report, if any.
+func ConfigLeader(members []Member) (Leader, bool) {
+	for _, m := range members {
+		if !m.Reachable {
+			continue
+		}
+		for _, v := range m.View {
+			if v.Address != m.SelfAddress {
+				continue
+			}
+			if g, ok := v.Raft[ConfigGroup]; ok && g.Leader != "" {
+				return Leader{Reporter: m.Name, Leader: g.Leader, Peers: g.Members}, true
+			}
+		}
+	}
+	return Leader{}, false
+}
+
+// Stalled reports whether m waits for an announcement it missed: still starting after
+// after (StallAfter when zero) while a reachable peer reports a nacos_config leader whose
+// group lists m.
+func Stalled(now time.Time, after time.Duration, m Member, leader Leader, found bool) bool {
+	if after <= 0 {
+		after = StallAfter
+	}
+	return found && m.Starting && !m.Reachable && !m.StartedAt.IsZero() &&
+		now.Sub(m.StartedAt) >= after && slices.Contains(leader.Peers, m.RaftAddress)
+}
+
+// Nudge is the decision to move nacos_config leadership so a stalled member hears a leader.
+type Nudge struct {
+	Member, UID string // the stalled member
+	Via         string // the reachable member asked to transfer
+	Target      string // the new leader's Raft address
+	Message     string
+}
+
+// Input is one pass's facts. Nudged holds the pod UIDs already nudged: one transfer is
+// enough when the cause is a missed announcement, and a member that stays stalled after it
+// has another cause (see the diagnosis), so it is not nudged again.
+type Input struct {
+	Now        time.Time
+	StallAfter time.Duration // StallAfter when zero
+	Members    []Member
+	Nudged     map[string]bool
+}
+
+// Decide returns the nudge for the first stalled member not nudged yet.
+func Decide(in Input) (Nudge, bool) {
+	leader, found := ConfigLeader(in.Members)
+	for _, m := range in.Members {
+		if in.Nudged[m.UID] || !Stalled(in.Now, in.StallAfter, m, leader, found) {
+			continue
+		}
+		target := transferTarget(in.Members, leader, m)
+		return Nudge{Member: m.Name, UID: m.UID, Via: leader.Reporter, Target: target,
+			Message: fmt.Sprintf("%s has been starting since %s while Raft group %s has leader %s; Nacos can miss a leader elected before it listened, so leadership moves to %s to announce one again",
+				m.Name, m.StartedAt.UTC().Format(time.RFC3339), ConfigGroup, leader.Leader, target)}, true
+	}
+	return Nudge{}, false
+}
+
+// transferTarget prefers a reachable member that does not lead, so the stalled member
+// follows a new leader; failing that, the stalled member itself becomes the leader (which
+// announces as well).
+func transferTarget(members []Member, leader Leader, stalled Member) string {
+	for _, m := range members {
+		if m.Reachable && m.RaftAddress != leader.Leader && m.Name != stalled.Name && slices.Contains(leader.Peers, m.RaftAddress) {
+			return m.RaftAddress
+		}
+	}
+	return stalled.RaftAddress
+}

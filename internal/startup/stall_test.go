@@ -1,0 +1,80 @@
+package startup
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nacos-operator/nacos-operator/internal/nacos"
+)
+
+var t0 = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+
+// cluster is three members: n-0 leads nacos_config, n-2 started at started and is still
+// starting with its port closed.
+func cluster(started time.Time) []Member {
+	raft := map[string]nacos.RaftGroup{ConfigGroup: {Leader: "n-0:7848", Members: []string{"n-0:7848", "n-1:7848", "n-2:7848"}}}
+	view := func(self string) []nacos.Member {
+		return []nacos.Member{{Address: self + ":8848", State: nacos.MemberUp, Raft: raft}}
+	}
+	return []Member{
+		{Name: "n-0", UID: "u0", RaftAddress: "n-0:7848", SelfAddress: "n-0:8848", Reachable: true, View: view("n-0")},
+		{Name: "n-1", UID: "u1", RaftAddress: "n-1:7848", SelfAddress: "n-1:8848", Reachable: true, View: view("n-1")},
+		{Name: "n-2", UID: "u2", RaftAddress: "n-2:7848", SelfAddress: "n-2:8848", Starting: true, StartedAt: started},
+	}
+}
+
+func TestDecideNudgesAStalledMemberOnceThroughAReachablePeer(t *testing.T) {
+	cases := []struct {
+		name   string
+		in     Input
+		nudge  bool
+		target string
+	}{
+		{name: "starting for less than the stall time: wait", in: Input{Now: t0, Members: cluster(t0.Add(-StallAfter + time.Second))}},
+		{name: "stalled: leadership moves to the member that does not lead", in: Input{Now: t0, Members: cluster(t0.Add(-StallAfter))}, nudge: true, target: "n-1:7848"},
+		{name: "nudged before: not again", in: Input{Now: t0, Members: cluster(t0.Add(-time.Hour)), Nudged: map[string]bool{"u2": true}}},
+		{name: "a shorter stall time from the caller", in: Input{Now: t0, StallAfter: 10 * time.Second, Members: cluster(t0.Add(-10 * time.Second))}, nudge: true, target: "n-1:7848"},
+		{name: "no reachable member reports a leader: nothing to announce", in: func() Input {
+			ms := cluster(t0.Add(-time.Hour))
+			ms[0].Reachable, ms[1].Reachable = false, false
+			return Input{Now: t0, Members: ms}
+		}()},
+		{name: "the group does not list the member: not this cause", in: func() Input {
+			ms := cluster(t0.Add(-time.Hour))
+			for _, i := range []int{0, 1} {
+				ms[i].View[0].Raft = map[string]nacos.RaftGroup{ConfigGroup: {Leader: "n-0:7848", Members: []string{"n-0:7848", "n-1:7848"}}}
+			}
+			return Input{Now: t0, Members: ms}
+		}()},
+		{name: "only the leader reachable: the stalled member becomes leader", in: func() Input {
+			ms := cluster(t0.Add(-time.Hour))
+			ms[1].Reachable = false
+			return Input{Now: t0, Members: ms}
+		}(), nudge: true, target: "n-2:7848"},
+		{name: "a member that answers is not stalled", in: func() Input {
+			ms := cluster(t0.Add(-time.Hour))
+			ms[2].Reachable = true
+			return Input{Now: t0, Members: ms}
+		}()},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			n, ok := Decide(tc.in)
+			if ok != tc.nudge {
+				t.Fatalf("nudge %v (%+v), want %v", ok, n, tc.nudge)
+			}
+			if !ok {
+				return
+			}
+			if n.Member != "n-2" || n.UID != "u2" || n.Target != tc.target || n.Via == "" {
+				t.Fatalf("nudge %+v, want n-2 (u2) moved to %s via a reachable member", n, tc.target)
+			}
+			for _, want := range []string{"n-2 has been starting since", "Raft group nacos_config has leader n-0:7848", "moves to " + tc.target} {
+				if !strings.Contains(n.Message, want) {
+					t.Fatalf("message %q lacks %q", n.Message, want)
+				}
+			}
+		})
+	}
+}
