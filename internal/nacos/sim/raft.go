@@ -156,6 +156,7 @@ func (m *Member) adoptRaftLocked(ext map[string]any) {
 		}
 		leader, _ := info["leader"].(string)
 		term, _ := info["term"].(float64)
+		m.missedLocked(name, leader, int64(term))
 		newer := int64(term) > g.term || (int64(term) == g.term && (g.leader == "" || leader < g.leader))
 		if leader != "" && newer && g.peers[leader] && m.raftPeerAliveLocked(leader) {
 			g.leader, g.term, g.leaderLost, g.published = leader, int64(term), false, leader

@@ -39,10 +39,9 @@ func (m *Member) portHeldLocked() bool {
 	if !m.faults.MissedLeaderEvent {
 		return false
 	}
-	// The first leader seen is the announcement missed; only a later term frees start-up.
+	// Held until a peer's leader announcement newer than the first one heard (missedLocked).
 	if m.missed == nil {
-		term := g.term
-		m.missed = &term
+		return true
 	}
 	return g.term <= *m.missed
 }
@@ -75,4 +74,16 @@ func (m *Member) openWhenStarted() {
 		}
 		m.mu.Unlock()
 	}
+}
+
+// missedLocked records, with MissedLeaderEvent, the nacos_config term of the first leader a
+// peer announces after start: that announcement is the one the member missed.
+func (m *Member) missedLocked(group, leader string, term int64) {
+	if group != "nacos_config" || !m.faults.MissedLeaderEvent || m.missed != nil || leader == "" {
+		return
+	}
+	if g := m.raft[group]; g != nil && g.term > term {
+		term = g.term
+	}
+	m.missed = &term
 }
