@@ -50,3 +50,10 @@ const (
 	// DiagUnreachable means the operator cannot reach the member's Nacos API.
 	DiagUnreachable = "Unreachable"
 )
+
+// DiagnosisCodes lists every diagnosis code (docs/diagnosis.md has a row for each).
+func DiagnosisCodes() []string {
+	return []string{DiagOOMKilled, DiagCrashLooping, DiagStartupStalled, DiagStarting, DiagUnreachable, DiagColdStart,
+		DiagLoneMember, DiagPhantomSelf, DiagMissingPeers, DiagExtraPeers, DiagPeersUnreachable, DiagNetworkPolicyBlocks,
+		DiagPeerDNS, DiagNoRaftLeader, DiagStaleRaftPeers, DiagStillInitializing, DiagResourceStarved}
+}

@@ -41,7 +41,11 @@ func TestRealCluster2x(t *testing.T) {
 		{"slow start: 9849 and 7848 dropped", func(t *testing.T) { raftBlockedSlowStart(t, key) }},
 	}
 	for _, s := range steps {
-		if !t.Run(s.name, s.run) {
+		covered.at("2.5.1 " + s.name)
+		start := time.Now()
+		ok := t.Run(s.name, s.run)
+		writeMeasure("step "+s.name, fmt.Sprintf("%.0f s", time.Since(start).Seconds()))
+		if !ok {
 			return // the next scenario starts from this one's end state
 		}
 	}
@@ -97,6 +101,10 @@ func create(t *testing.T, key types.NamespacedName, bare time.Duration) {
 	took := time.Since(start)
 	t.Logf("create: apply to Ready (Distro 3/3) %.0f s; bare start %.0f s; ratio %.2f", took.Seconds(), bare.Seconds(), took.Seconds()/bare.Seconds())
 	writeMeasure("create", fmt.Sprintf("apply-to-Ready %.0f s, bare start %.0f s, ratio %.2f", took.Seconds(), bare.Seconds(), took.Seconds()/bare.Seconds()))
+	for _, note := range eventNotes(t, key.Namespace, nacosv1alpha1.EventStartupNudged) {
+		t.Logf("create: %s", note)
+		writeMeasure("create nudge", note)
+	}
 	for name, inc := range incarnations(t, key.Namespace) {
 		if !strings.HasSuffix(inc, "/0") {
 			t.Errorf("%s was restarted during the create (%s): the startup budget is too short", name, inc)

@@ -5,6 +5,7 @@ package realcluster
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -65,13 +66,25 @@ func run(m *testing.M) int {
 	runner = &realnacos.Runner{Net: network}
 	kubelet = &harness.Kubelet{Client: env.Client, Runner: runner, Root: dir, EnforceProbes: true, Period: 200 * time.Millisecond}
 	kubelet.Start(ctx)
+	go covered.watch(ctx, env.Config, client.Options{Scheme: env.Scheme})
 	defer func() {
 		cancel()
 		if err := env.Stop(); err != nil {
 			fmt.Fprintln(os.Stderr, "realcluster: stop control plane:", err)
 		}
 	}()
-	return m.Run()
+	code := m.Run()
+	seen := covered.report()
+	fmt.Fprintf(os.Stderr, "realcluster: gates and diagnosis codes seen on real members:\n%s", seen)
+	writeMeasure("coverage", strings.ReplaceAll(strings.TrimSpace(seen), "\n", "; "))
+	// The tables are checked only after a full run: a narrowed one (REAL_RUN) sees less.
+	if f := flag.Lookup("test.run"); code == 0 && (f == nil || f.Value.String() == "" || f.Value.String() == ".") {
+		if err := covered.check(); err != nil {
+			fmt.Fprintln(os.Stderr, "realcluster:", err)
+			return 1
+		}
+	}
+	return code
 }
 
 func needReal(t *testing.T) {

@@ -30,6 +30,7 @@ func TestRealCluster3x(t *testing.T) {
 		t.Fatal(err)
 	}
 	startOperator(t)
+	covered.at("3.0.3")
 	admin := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "nacos-admin"},
 		StringData: map[string]string{"username": "nacos", "password": "real-admin-pw-3x"}}
 	if err := env.Client.Create(ctx, admin); err != nil {
