@@ -48,7 +48,7 @@ type NacosClusterReconciler struct {
 	// missed its nacos_config leader announcement (default startup.StallAfter).
 	StartupStallAfter time.Duration
 
-	nudged sync.Map // pod UID -> time.Time its start-up stall was nudged (package startup): once each
+	nudged sync.Map // pod UID -> startup.Nudged: the transfers made for its start-up stall
 }
 
 // +kubebuilder:rbac:groups=nacos.io,resources=nacosclusters,verbs=get;list;watch;update;patch

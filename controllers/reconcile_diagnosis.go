@@ -100,7 +100,8 @@ func (r *NacosClusterReconciler) diagnose(nc *nacosv1alpha1.NacosCluster, s *nac
 		in.Desired = append(in.Desired, m.Address)
 		dm := diagnosisMember(m)
 		if m.Pod != nil {
-			dm.NudgedAt = r.nudgedAt(string(m.Pod.UID))
+			done := r.nudges(string(m.Pod.UID))
+			dm.Nudges, dm.NudgedAt = done.Count, done.Last
 		}
 		in.Members = append(in.Members, dm)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"strconv"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/log"
@@ -18,11 +17,11 @@ import (
 
 // startupInput converts the observed members into stall-detection input.
 func (r *NacosClusterReconciler) startupInput(w *world) startup.Input {
-	in := startup.Input{Now: r.Clock.Now(), StallAfter: r.StartupStallAfter, Nudged: map[string]bool{}}
+	in := startup.Input{Now: r.Clock.Now(), StallAfter: r.StartupStallAfter, Nudged: map[string]startup.Nudged{}}
 	for _, m := range w.obs.Members {
 		sm := startupMember(m)
-		if !r.nudgedAt(sm.UID).IsZero() {
-			in.Nudged[sm.UID] = true
+		if done := r.nudges(sm.UID); done.Count > 0 {
+			in.Nudged[sm.UID] = done
 		}
 		in.Members = append(in.Members, sm)
 	}
@@ -43,9 +42,9 @@ func startupMember(m observe.Member) startup.Member {
 	return sm
 }
 
-// nudgeStalled moves the nacos_config leadership once for a member stalled in start-up
-// (package startup explains the Nacos behaviour). A refused transfer is reported and tried
-// again next pass; a done one is never repeated for that pod.
+// nudgeStalled moves the nacos_config leadership for a member stalled in start-up (package
+// startup explains the Nacos behaviour and bounds the repeats). A refused transfer is
+// reported and tried again next pass.
 func (r *NacosClusterReconciler) nudgeStalled(ctx context.Context, nc *nacosv1alpha1.NacosCluster, w *world, p plan, auth nacos.Auth) {
 	if !p.stalled {
 		return
@@ -60,15 +59,16 @@ func (r *NacosClusterReconciler) nudgeStalled(ctx context.Context, nc *nacosv1al
 		r.Recorder.Eventf(nc, nil, corev1.EventTypeWarning, nacosv1alpha1.EventStartupNudgeFailed, "TransferLeader", "%s: %v", n.Message, err)
 		return
 	}
-	r.nudged.Store(n.UID, r.Clock.Now())
+	done := r.nudges(n.UID)
+	r.nudged.Store(n.UID, startup.Nudged{Count: done.Count + 1, Last: r.Clock.Now()})
 	r.Recorder.Eventf(nc, nil, corev1.EventTypeNormal, nacosv1alpha1.EventStartupNudged, "TransferLeader", "%s", n.Message)
 	log.FromContext(ctx).Info("nudged a member stalled in start-up", "member", n.Member, "target", n.Target)
 }
 
-// nudgedAt is when the pod's start-up stall was nudged; zero when never.
-func (r *NacosClusterReconciler) nudgedAt(uid string) time.Time {
+// nudges is what was done for the pod's start-up stall (zero when nothing).
+func (r *NacosClusterReconciler) nudges(uid string) startup.Nudged {
 	if v, ok := r.nudged.Load(uid); ok {
-		return v.(time.Time)
+		return v.(startup.Nudged)
 	}
-	return time.Time{}
+	return startup.Nudged{}
 }

@@ -27,7 +27,8 @@ type Member struct {
 	NamingMessage        string
 	StartedAt            time.Time // the Nacos container's start
 	Starting             bool      // the container has not passed its startup probe yet
-	NudgedAt             time.Time // when its start-up stall was nudged (zero: never)
+	Nudges               int       // leadership transfers made for its start-up stall
+	NudgedAt             time.Time // the last one
 	RestartCount         int32
 	CrashLoop            bool
 	LastTermination      string // reason of the last container termination, e.g. OOMKilled
@@ -124,15 +125,15 @@ func starting(in Input, m Member, _ bool) []nacosv1alpha1.Finding {
 	}
 	leader, isStalled := stalled(in, m)
 	switch {
-	case isStalled && m.NudgedAt.IsZero():
-		return finding(nacosv1alpha1.DiagStartupStalled, "%s has been starting since %s although Raft group %s elected %s and lists it: Nacos waits in start-up for a leader announcement it missed (it is sent once, when the leader changes); the operator moves the group's leadership once to announce it again (Event %s)",
+	case isStalled && m.Nudges == 0:
+		return finding(nacosv1alpha1.DiagStartupStalled, "%s has been starting since %s although Raft group %s elected %s and lists it: Nacos waits in start-up for a leader announcement it missed (it is sent once, when the leader changes); the operator moves the group's leadership to announce it again (Event %s)",
 			m.Name, m.StartedAt.UTC().Format(time.RFC3339), startup.ConfigGroup, leader, nacosv1alpha1.EventStartupNudged)
-	case isStalled && in.Now.Sub(m.NudgedAt) < nudgeGrace:
-		return finding(nacosv1alpha1.DiagStartupStalled, "%s has been starting since %s although Raft group %s elected %s and lists it; the operator moved the group's leadership at %s to announce a leader again, and the member should open its port within seconds",
-			m.Name, m.StartedAt.UTC().Format(time.RFC3339), startup.ConfigGroup, leader, m.NudgedAt.UTC().Format(time.RFC3339))
+	case isStalled && (m.Nudges < startup.MaxNudges || in.Now.Sub(m.NudgedAt) < nudgeGrace):
+		return finding(nacosv1alpha1.DiagStartupStalled, "%s has been starting since %s although Raft group %s elected %s and lists it; the operator moved the group's leadership at %s (%d of %d) to announce a leader again, and the member should open its port within seconds",
+			m.Name, m.StartedAt.UTC().Format(time.RFC3339), startup.ConfigGroup, leader, m.NudgedAt.UTC().Format(time.RFC3339), m.Nudges, startup.MaxNudges)
 	case isStalled:
-		return finding(nacosv1alpha1.DiagStarting, "%s is starting (container started at %s, startup probe not passed yet), and a new %s leader announced at %s did not free it, so it is not waiting for a missed announcement: check that its peers reach it on 7848 (Raft); the kubelet restarts it only after pod.startupTimeout (%s)",
-			m.Name, m.StartedAt.UTC().Format(time.RFC3339), startup.ConfigGroup, m.NudgedAt.UTC().Format(time.RFC3339), in.StartupTimeout)
+		return finding(nacosv1alpha1.DiagStarting, "%s is starting (container started at %s, startup probe not passed yet), and %d new %s leaders, the last announced at %s, did not free it, so it is not waiting for a missed announcement: check that its peers reach it on 7848 (Raft); the kubelet restarts it only after pod.startupTimeout (%s)",
+			m.Name, m.StartedAt.UTC().Format(time.RFC3339), m.Nudges, startup.ConfigGroup, m.NudgedAt.UTC().Format(time.RFC3339), in.StartupTimeout)
 	}
 	return finding(nacosv1alpha1.DiagStarting, "%s is starting (container started at %s, startup probe not passed yet): Nacos opens port 8848 only when it is up, with embedded storage once the nacos_config Raft group has a leader, which needs a majority of members reachable on 7848; the kubelet restarts it only after pod.startupTimeout (%s)",
 		m.Name, m.StartedAt.UTC().Format(time.RFC3339), in.StartupTimeout)

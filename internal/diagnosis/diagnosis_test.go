@@ -141,21 +141,27 @@ func TestDiagnose(t *testing.T) {
 		{"still starting long after nacos_config elected a leader that lists it: stalled", func(in *Input) {
 			sick(in, 1)
 			in.Members[1].Reachable, in.Members[1].Starting, in.Members[1].Err = false, true, "state: connection refused"
-			in.Members[1].StartedAt = t0.Add(-4 * time.Minute)
+			in.Members[1].StartedAt = t0.Add(-2 * time.Minute)
 			withConfigGroup(in)
-		}, []string{nacosv1alpha1.DiagStartupStalled}, "n-1 has been starting since 2026-01-01T11:56:00Z although Raft group nacos_config elected n-0.h.ns.svc.cluster.local:7848 and lists it"},
+		}, []string{nacosv1alpha1.DiagStartupStalled}, "n-1 has been starting since 2026-01-01T11:58:00Z although Raft group nacos_config elected n-0.h.ns.svc.cluster.local:7848 and lists it"},
 		{"stalled and nudged a minute ago without effect: starting, with the Raft port to check", func(in *Input) {
 			sick(in, 1)
 			in.Members[1].Reachable, in.Members[1].Starting, in.Members[1].Err = false, true, "state: connection refused"
-			in.Members[1].StartedAt, in.Members[1].NudgedAt = t0.Add(-5*time.Minute), t0.Add(-time.Minute)
+			in.Members[1].StartedAt, in.Members[1].NudgedAt, in.Members[1].Nudges = t0.Add(-5*time.Minute), t0.Add(-time.Minute), 2
 			withConfigGroup(in)
-		}, []string{nacosv1alpha1.DiagStarting}, "a new nacos_config leader announced at 2026-01-01T11:59:00Z did not free it"},
+		}, []string{nacosv1alpha1.DiagStarting}, "2 new nacos_config leaders, the last announced at 2026-01-01T11:59:00Z, did not free it"},
+		{"stalled and nudged once: still stalled, nudged again later", func(in *Input) {
+			sick(in, 1)
+			in.Members[1].Reachable, in.Members[1].Starting, in.Members[1].Err = false, true, "state: connection refused"
+			in.Members[1].StartedAt, in.Members[1].NudgedAt, in.Members[1].Nudges = t0.Add(-5*time.Minute), t0.Add(-time.Minute), 1
+			withConfigGroup(in)
+		}, []string{nacosv1alpha1.DiagStartupStalled}, "moved the group's leadership at 2026-01-01T11:59:00Z (1 of 2)"},
 		{"starting for less than the stall time with a leader: starting", func(in *Input) {
 			sick(in, 1)
 			in.Members[1].Reachable, in.Members[1].Starting, in.Members[1].Err = false, true, "state: connection refused"
-			in.Members[1].StartedAt = t0.Add(-2 * time.Minute)
+			in.Members[1].StartedAt = t0.Add(-90 * time.Second)
 			withConfigGroup(in)
-		}, []string{nacosv1alpha1.DiagStarting}, "n-1 is starting (container started at 2026-01-01T11:58:00Z"},
+		}, []string{nacosv1alpha1.DiagStarting}, "n-1 is starting (container started at 2026-01-01T11:58:30Z"},
 		{"unreachable from the operator", func(in *Input) { sick(in, 1); in.Members[1].Reachable, in.Members[1].Err = false, "readiness: Timeout" },
 			[]string{nacosv1alpha1.DiagUnreachable}, "cannot reach n-1's Nacos API (readiness: Timeout)"},
 	}

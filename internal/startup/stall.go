@@ -25,11 +25,22 @@ import (
 // ConfigGroup is the Raft group whose leader the config module waits for at start-up.
 const ConfigGroup = "nacos_config"
 
-// StallAfter is how long a member may start before a missed announcement is assumed. A real
-// member joining an elected group opens its port 55-90 s after its JVM starts (measured
-// here on 2 cores with three JVMs starting at once); twice the slow end leaves room for a
-// busy node, and a wrong guess costs only a leadership transfer.
-const StallAfter = 3 * time.Minute
+// StallAfter is how long a member may start before a missed announcement is assumed, and
+// the wait between nudges. A real 2.5.1 member opens its port 55-90 s after its JVM starts
+// (measured here on 2 cores with three JVMs starting at once); a guess that is too early
+// costs only a leadership transfer, and the next nudge comes StallAfter later.
+const StallAfter = 2 * time.Minute
+
+// MaxNudges bounds the transfers per pod: a nudge that came before the member listened is
+// wasted, so a second one follows; a member still stalled after that has another cause
+// (the diagnosis says so) and is left to its startup probe.
+const MaxNudges = 2
+
+// Nudged is what was done for one pod.
+type Nudged struct {
+	Count int
+	Last  time.Time
+}
 
 // Member is what stall detection knows of one member.
 type Member struct {
@@ -86,21 +97,25 @@ type Nudge struct {
 	Message     string
 }
 
-// Input is one pass's facts. Nudged holds the pod UIDs already nudged: one transfer is
-// enough when the cause is a missed announcement, and a member that stays stalled after it
-// has another cause (see the diagnosis), so it is not nudged again.
+// Input is one pass's facts; Nudged is by pod UID.
 type Input struct {
 	Now        time.Time
 	StallAfter time.Duration // StallAfter when zero
 	Members    []Member
-	Nudged     map[string]bool
+	Nudged     map[string]Nudged
 }
 
-// Decide returns the nudge for the first stalled member not nudged yet.
+// Decide returns the nudge for the first stalled member due one: never nudged, or nudged
+// fewer than MaxNudges times and last more than StallAfter ago.
 func Decide(in Input) (Nudge, bool) {
 	leader, found := ConfigLeader(in.Members)
+	after := in.StallAfter
+	if after <= 0 {
+		after = StallAfter
+	}
 	for _, m := range in.Members {
-		if in.Nudged[m.UID] || !Stalled(in.Now, in.StallAfter, m, leader, found) {
+		done := in.Nudged[m.UID]
+		if done.Count >= MaxNudges || done.Count > 0 && in.Now.Sub(done.Last) < after || !Stalled(in.Now, after, m, leader, found) {
 			continue
 		}
 		target := transferTarget(in.Members, leader, m)

@@ -115,11 +115,15 @@ func create(t *testing.T, key types.NamespacedName, bare time.Duration) {
 // restartedAt: the annotation rolls every member once, leader last, never two at a time.
 func restartedAt(t *testing.T, key types.NamespacedName) {
 	rec := harness.StartRecorder(t, env.Config, key.Namespace, 3, memberAccess(key.Namespace, 2))
+	load := startClient(t, key, clientServiceIP)
 	start, before := time.Now(), revision(t, key)
 	patch(t, key, fmt.Sprintf(`{"metadata":{"annotations":{%q:%q}}}`, nacosv1alpha1.AnnotationRestartedAt, time.Now().UTC().Format(time.RFC3339)))
 	newRevision(t, key, before)
 	poll(t, 20*time.Minute, rolledOut(key, 3))
 	deletions := checkRollout(t, rec, 3)
+	stats := load.report(t, key)
+	t.Logf("restartedAt: the Go SDK client through the rollout: %s", stats)
+	writeMeasure("client during restartedAt", stats)
 	t.Logf("restartedAt: %v in %.0f s", deletions, time.Since(start).Seconds())
 	writeMeasure("restartedAt", fmt.Sprintf("%v in %.0f s", deletions, time.Since(start).Seconds()))
 }
@@ -182,6 +186,9 @@ func configChangeWithHungMember(t *testing.T, key types.NamespacedName) {
 	poll(t, 20*time.Minute, rolledOut(key, 3))
 	checkRollout(t, rec, 3)
 }
+
+// clientServiceIP is the client Service's address (a loopback address this test owns).
+const clientServiceIP = "127.0.214.50"
 
 func isGate(reason string) bool { return slices.Contains(rollout.GateNames(), reason) }
 

@@ -1,0 +1,231 @@
+package realcluster
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nacos-group/nacos-sdk-go/v2/clients"
+	"github.com/nacos-group/nacos-sdk-go/v2/clients/config_client"
+	"github.com/nacos-group/nacos-sdk-go/v2/clients/naming_client"
+	"github.com/nacos-group/nacos-sdk-go/v2/common/constant"
+	"github.com/nacos-group/nacos-sdk-go/v2/vo"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/nacos-operator/nacos-operator/test/harness"
+)
+
+// A real Nacos client that none of us wrote (the Go SDK, nacos-group/nacos-sdk-go/v2) runs
+// through a rollout against the client Service (harness.ServiceProxy, the stand-in for
+// kube-proxy): it keeps registering instances and publishing configs, and reads a config
+// every half second. What it measures is what "zero downtime" means to a user.
+
+const (
+	clientGroup   = "DEFAULT_GROUP"
+	clientService = "real-client-demo"
+)
+
+// clientLoad is the SDK client's running record.
+type clientLoad struct {
+	naming naming_client.INamingClient
+	config config_client.IConfigClient
+	stop   context.CancelFunc
+	done   sync.WaitGroup
+
+	mu          sync.Mutex
+	calls, fail int
+	failures    map[string]int // by operation and error text (trimmed)
+	lastOK      time.Time
+	longestGap  time.Duration
+	instances   []int             // ports registered, each acknowledged
+	configs     map[string]string // dataId -> content published, each acknowledged
+	lastPublish string
+}
+
+// startClient starts the SDK client against the cluster's Service address ip and its load.
+func startClient(t *testing.T, key types.NamespacedName, ip string) *clientLoad {
+	t.Helper()
+	proxy := &harness.ServiceProxy{Client: env.Client, Namespace: key.Namespace, Cluster: key.Name, IP: ip, Ports: []int{8848, 9848}}
+	if err := proxy.Start(); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	sc := []constant.ServerConfig{*constant.NewServerConfig(ip, 8848, constant.WithContextPath("/nacos"))}
+	cc := constant.NewClientConfig(constant.WithTimeoutMs(3000), constant.WithNotLoadCacheAtStart(true),
+		constant.WithDisableUseSnapShot(true), constant.WithUpdateCacheWhenEmpty(false),
+		constant.WithLogDir(dir), constant.WithCacheDir(dir), constant.WithLogLevel("error"))
+	param := vo.NacosClientParam{ClientConfig: cc, ServerConfigs: sc}
+	naming, err := clients.NewNamingClient(param)
+	if err != nil {
+		t.Fatalf("SDK naming client: %v", err)
+	}
+	config, err := clients.NewConfigClient(param)
+	if err != nil {
+		t.Fatalf("SDK config client: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	l := &clientLoad{naming: naming, config: config, stop: cancel, failures: map[string]int{}, configs: map[string]string{}, lastOK: time.Now()}
+	t.Cleanup(func() {
+		l.halt()
+		naming.CloseClient()
+		config.CloseClient()
+		proxy.Stop()
+		_ = os.RemoveAll(dir)
+	})
+	l.done.Add(2)
+	go l.writes(ctx)
+	go l.reads(ctx)
+	return l
+}
+
+func (l *clientLoad) halt() { l.stop(); l.done.Wait() }
+
+func (l *clientLoad) record(op string, err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.calls++
+	if err != nil {
+		l.fail++
+		msg := err.Error()
+		if len(msg) > 80 {
+			msg = msg[:80]
+		}
+		l.failures[op+": "+msg]++
+	}
+}
+
+// writes registers a new instance and publishes a new config every 2 s; only
+// acknowledged writes count, and every one must survive.
+func (l *clientLoad) writes(ctx context.Context) {
+	defer l.done.Done()
+	for i := 0; ctx.Err() == nil; i++ {
+		port := 20000 + i
+		ok, err := l.naming.RegisterInstance(vo.RegisterInstanceParam{Ip: "10.250.0.1", Port: uint64(port), ServiceName: clientService,
+			Weight: 1, Enable: true, Healthy: true, Ephemeral: true})
+		if err == nil && !ok {
+			err = fmt.Errorf("register answered false")
+		}
+		l.record("register", err)
+		dataID, content := fmt.Sprintf("real-client-%d", i), fmt.Sprintf("value-%d-%d", i, time.Now().UnixNano())
+		ok, perr := l.config.PublishConfig(vo.ConfigParam{DataId: dataID, Group: clientGroup, Content: content})
+		if perr == nil && !ok {
+			perr = fmt.Errorf("publish answered false")
+		}
+		l.record("publish", perr)
+		l.mu.Lock()
+		if err == nil {
+			l.instances = append(l.instances, port)
+		}
+		if perr == nil {
+			l.configs[dataID], l.lastPublish = content, dataID
+		}
+		l.mu.Unlock()
+		select {
+		case <-ctx.Done():
+		case <-time.After(2 * time.Second):
+		}
+	}
+}
+
+// reads reads the newest published config every 500 ms; the longest time without a
+// successful read that returned the published content is the gap users feel.
+func (l *clientLoad) reads(ctx context.Context) {
+	defer l.done.Done()
+	for ctx.Err() == nil {
+		l.mu.Lock()
+		dataID := l.lastPublish
+		want := l.configs[dataID]
+		l.mu.Unlock()
+		if dataID != "" {
+			got, err := l.config.GetConfig(vo.ConfigParam{DataId: dataID, Group: clientGroup})
+			if err == nil && got != want {
+				err = fmt.Errorf("read %q, want %q", got, want)
+			}
+			l.record("read", err)
+			now := time.Now()
+			l.mu.Lock()
+			if gap := now.Sub(l.lastOK); gap > l.longestGap {
+				l.longestGap = gap
+			}
+			if err == nil {
+				l.lastOK = now
+			}
+			l.mu.Unlock()
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// report stops the load, checks that every acknowledged instance and config is on every
+// member (asked directly, not through the client), and returns the numbers.
+func (l *clientLoad) report(t *testing.T, key types.NamespacedName) string {
+	t.Helper()
+	l.halt()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.instances) == 0 || len(l.configs) == 0 {
+		t.Fatalf("the client wrote nothing (%d calls, failures %v)", l.calls, l.failures)
+	}
+	var lostInstances, lostConfigs int
+	for _, p := range pods(t.Context(), key.Namespace) {
+		base := "http://" + p.Status.PodIP + ":8848/nacos/v1"
+		poll(t, time.Minute, func(ctx context.Context) error {
+			body, err := httpGet(ctx, base+"/ns/instance/list?serviceName="+clientService)
+			if err != nil {
+				return err
+			}
+			missing := 0
+			for _, port := range l.instances {
+				if !strings.Contains(body, fmt.Sprintf(`"port":%d`, port)) {
+					missing++
+				}
+			}
+			if missing > 0 {
+				lostInstances = missing
+				return fmt.Errorf("%s lists %d of %d registered instances", p.Name, len(l.instances)-missing, len(l.instances))
+			}
+			return nil
+		})
+		for dataID, content := range l.configs {
+			got, err := httpGet(t.Context(), base+"/cs/configs?dataId="+url.QueryEscape(dataID)+"&group="+clientGroup)
+			if err != nil || got != content {
+				lostConfigs++
+				t.Errorf("%s: config %s = %q (%v), want %q", p.Name, dataID, got, err, content)
+			}
+		}
+	}
+	return fmt.Sprintf("%d calls, %d failed %v, longest read gap %.1f s, %d instances and %d configs written, lost %d and %d",
+		l.calls, l.fail, l.failures, l.longestGap.Seconds(), len(l.instances), len(l.configs), lostInstances, lostConfigs)
+}
+
+func httpGet(ctx context.Context, u string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	var b strings.Builder
+	if _, err := io.Copy(&b, resp.Body); err != nil {
+		return "", err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return b.String(), fmt.Errorf("HTTP %d", resp.StatusCode)
+	}
+	return b.String(), nil
+}
