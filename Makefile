@@ -64,15 +64,18 @@ test: manifests generate control-plane ## Unit and integration tests (real etcd,
 
 
 .PHONY: test-nacos
-test-nacos: nacos-server netns-tools ## The real-Nacos lane (root): real members in network namespaces, held against the simulator.
-	NACOS_REAL=1 NACOS_VERSIONS="$(NACOS_VERSIONS)" go test $(GOTEST_FLAGS) -timeout 75m -v -run '^TestRealServer$$' ./test/fidelity/
+test-nacos: test-nacos-fidelity test-nacos-operator ## The real-Nacos lane (root): the simulator held to real members, then the operator on real members.
+
+.PHONY: test-nacos-fidelity
+test-nacos-fidelity: nacos-server netns-tools ## Real members in network namespaces, every answer held against the simulator's.
+	NACOS_REAL=1 NACOS_VERSIONS="$(NACOS_VERSIONS)" go test $(GOTEST_FLAGS) -timeout 40m -v -run '^TestRealServer$$' ./test/fidelity/
 
 # REAL_RUN narrows the operator-on-real-members scenarios (a go test -run pattern).
 REAL_RUN ?= .
 
 .PHONY: test-nacos-operator
-test-nacos-operator: nacos-server netns-tools control-plane ## Work in progress (issue 11, not in CI yet): the operator on real members; see docs/real-nacos.md.
-	NACOS_REAL=1 KUBEBUILDER_ASSETS="$$(hack/control-plane.sh)" go test $(GOTEST_FLAGS) -timeout 80m -v -run '$(REAL_RUN)' ./test/realcluster/
+test-nacos-operator: nacos-server netns-tools control-plane ## The operator on real members: create, rollouts, scaling, the seed's case, slow start, 3.0.3 (docs/real-nacos.md).
+	NACOS_REAL=1 KUBEBUILDER_ASSETS="$$(hack/control-plane.sh)" go test $(GOTEST_FLAGS) -timeout 45m -v -run '$(REAL_RUN)' ./test/realcluster/
 
 .PHONY: control-plane
 control-plane: ## Build (once, cached under ~/.cache) etcd, kube-apiserver, kube-controller-manager and kubectl.

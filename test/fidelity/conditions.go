@@ -44,9 +44,7 @@ func (p *Pods) Lists(from, ordinal int, state string) func(context.Context) bool
 // with its peers' reports, and a record taken then is a moment, not a state.
 func (p *Pods) Settled(ordinal int) func(context.Context) bool {
 	return func(ctx context.Context) bool {
-		c := nacos.New(p.Dial(ordinal), nacos.Options{Major: p.major(), Timeout: 2 * time.Second,
-			Auth: nacos.Auth{IdentityKey: AuthValues.IdentityKey, IdentityValue: AuthValues.IdentityValue}})
-		members, err := c.Members(ctx)
+		members, err := p.Client(ordinal).Members(ctx)
 		if err != nil || len(members) != int(p.NC.Spec.Replicas) {
 			return false
 		}
@@ -72,4 +70,10 @@ func raftGroups(m nacos.Member) string {
 	}
 	sort.Strings(names)
 	return strings.Join(names, ",")
+}
+
+// Client is the operator's Nacos client for a member, with the lane's identity.
+func (p *Pods) Client(ordinal int) *nacos.Client {
+	return nacos.New(p.Dial(ordinal), nacos.Options{Major: p.major(), Timeout: 2 * time.Second,
+		Auth: nacos.Auth{IdentityKey: AuthValues.IdentityKey, IdentityValue: AuthValues.IdentityValue}})
 }
