@@ -36,11 +36,12 @@ func TestRealCluster3x(t *testing.T) {
 	if err := env.Client.Create(ctx, admin); err != nil {
 		t.Fatal(err)
 	}
+	// The sample with version 3.0.3 and auth on: a typed object built from scratch would
+	// send zero values (persistence.size "0") that the CRD's defaults never see.
+	nc := sample(t, ns)
+	nc.Spec.Version = "3.0.3"
+	nc.Spec.Auth = nacosv1alpha1.AuthSpec{Enabled: true, AdminCredentialsSecretRef: &nacosv1alpha1.CredentialsSecretRef{Name: admin.Name}}
 	heap := resource.MustParse("512Mi")
-	nc := &nacosv1alpha1.NacosCluster{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "nacos"},
-		Spec: nacosv1alpha1.NacosClusterSpec{Version: "3.0.3", Replicas: 3,
-			Auth:    nacosv1alpha1.AuthSpec{Enabled: true, AdminCredentialsSecretRef: &nacosv1alpha1.CredentialsSecretRef{Name: admin.Name}},
-			Rollout: nacosv1alpha1.RolloutSpec{TransferRaftLeadership: true}}}
 	nc.Spec.Config.JVM.Heap = &heap
 	key := types.NamespacedName{Namespace: ns, Name: nc.Name}
 	start := time.Now()
