@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	"k8s.io/client-go/rest"
@@ -94,16 +95,15 @@ func (c *coverage) report() string {
 // coverageRow is a row of a coverage table: | `Name` | real: ... | or | `Name` | simulator only: ... |
 var coverageRow = regexp.MustCompile("^\\| `([A-Za-z]+)` \\| (real|simulator only)[:|]")
 
-// check compares the docs' coverage tables with what was seen: every gate and code must
-// have a row, and every row that claims "real" must have been seen in this run.
-func (c *coverage) check() error {
+// claims reads the docs' coverage tables: gate or code -> "real" or "simulator only".
+func claims() (map[string]string, error) {
 	_, file, _, _ := runtime.Caller(0)
 	root := filepath.Join(filepath.Dir(file), "..", "..")
-	claims := map[string]string{}
+	out := map[string]string{}
 	for prefix, doc := range map[string]string{"gate": "docs/design/rollout.md", "diag": "docs/diagnosis.md"} {
 		raw, err := os.ReadFile(filepath.Join(root, doc))
 		if err != nil {
-			return fmt.Errorf("read %s: %w", doc, err)
+			return nil, fmt.Errorf("read %s: %w", doc, err)
 		}
 		inTable := false
 		for _, line := range strings.Split(string(raw), "\n") {
@@ -111,21 +111,43 @@ func (c *coverage) check() error {
 				inTable = strings.Contains(line, "on real members")
 			}
 			if m := coverageRow.FindStringSubmatch(line); inTable && m != nil {
-				claims[prefix+":"+m[1]] = m[2]
+				out[prefix+":"+m[1]] = m[2]
 			}
 		}
 	}
+	return out, nil
+}
+
+// missingRows lists gates and codes without a row in the coverage tables.
+func missingRows(claimed map[string]string) []string {
+	var out []string
+	for _, k := range allCodes() {
+		if _, ok := claimed[k]; !ok {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// check compares the docs' coverage tables with what was seen: every gate and code must
+// have a row, and every row that claims "real" must have been seen in this run.
+func (c *coverage) check() error {
+	claimed, err := claims()
+	if err != nil {
+		return err
+	}
+	var problems []string
+	for _, k := range missingRows(claimed) {
+		problems = append(problems, k+" has no row in the real-member coverage table")
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var problems []string
-	for _, k := range allCodes() {
-		switch claim, ok := claims[k]; {
-		case !ok:
-			problems = append(problems, k+" has no row in the real-member coverage table")
-		case claim == "real" && c.seen[k] == "":
+	for k, claim := range claimed {
+		if claim == "real" && c.seen[k] == "" {
 			problems = append(problems, k+" is claimed real but was not seen in this run")
 		}
 	}
+	sort.Strings(problems)
 	if len(problems) > 0 {
 		return fmt.Errorf("coverage tables: %s", strings.Join(problems, "; "))
 	}
@@ -142,4 +164,19 @@ func allCodes() []string {
 		out = append(out, "diag:"+d)
 	}
 	return out
+}
+
+// The tables must name every gate and code, real or not: checked in make test too, so a new
+// gate or code cannot land without saying whether real members have shown it.
+func TestCoverageTablesListEveryGateAndCode(t *testing.T) {
+	claimed, err := claims()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if missing := missingRows(claimed); len(missing) > 0 {
+		t.Fatalf("no row in the real-member coverage tables (docs/design/rollout.md, docs/diagnosis.md) for %v", missing)
+	}
+	if len(claimed) != len(allCodes()) {
+		t.Fatalf("%d rows for %d gates and codes: a row names something that does not exist", len(claimed), len(allCodes()))
+	}
 }
