@@ -49,7 +49,7 @@ func (c *coverage) watch(ctx context.Context, cfg *rest.Config, scheme client.Op
 		fmt.Fprintln(os.Stderr, "realcluster: coverage client:", err)
 		return
 	}
-	gates := rollout.GateNames()
+	gates := gateReasons()
 	for ctx.Err() == nil {
 		list := &nacosv1alpha1.NacosClusterList{}
 		if err := cl.List(ctx, list); err == nil {
@@ -154,10 +154,13 @@ func (c *coverage) check() error {
 	return nil
 }
 
+// gateReasons are the planner's gates and the pause, which waits like one but cannot be skipped.
+func gateReasons() []string { return append(rollout.GateNames(), nacosv1alpha1.GateRolloutPaused) }
+
 // allCodes are every rollout gate and diagnosis code.
 func allCodes() []string {
 	var out []string
-	for _, g := range rollout.GateNames() {
+	for _, g := range gateReasons() {
 		out = append(out, "gate:"+g)
 	}
 	for _, d := range nacosv1alpha1.DiagnosisCodes() {
