@@ -37,8 +37,7 @@ func TestRealCluster2x(t *testing.T) {
 		{"restartedAt", func(t *testing.T) { restartedAt(t, key) }},
 		{"config change with a hung member", func(t *testing.T) { configChangeWithHungMember(t, key) }},
 		{"scale 3-5-3", func(t *testing.T) { scaleOutAndIn(t, key) }},
-		{"seed case: 9849 dropped", func(t *testing.T) { seedCase(t, key) }},
-		{"slow start: 9849 and 7848 dropped", func(t *testing.T) { raftBlockedSlowStart(t, key) }},
+		{"drops: the seed's case, then a slow start", func(t *testing.T) { dropsInOneRollout(t, key) }},
 	}
 	for _, s := range steps {
 		covered.at("2.5.1 " + s.name)
