@@ -3,11 +3,7 @@ package realcluster
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http"
-	"net/url"
 	"os"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -58,10 +54,7 @@ func startClient(t *testing.T, key types.NamespacedName, ip string) *clientLoad 
 	}
 	dir := t.TempDir()
 	sc := []constant.ServerConfig{*constant.NewServerConfig(ip, 8848, constant.WithContextPath("/nacos"))}
-	cc := constant.NewClientConfig(constant.WithTimeoutMs(3000), constant.WithNotLoadCacheAtStart(true),
-		constant.WithDisableUseSnapShot(true), constant.WithUpdateCacheWhenEmpty(false),
-		constant.WithLogDir(dir), constant.WithCacheDir(dir), constant.WithLogLevel("error"))
-	param := vo.NacosClientParam{ClientConfig: cc, ServerConfigs: sc}
+	param := vo.NacosClientParam{ClientConfig: sdkConfig(dir), ServerConfigs: sc}
 	naming, err := clients.NewNamingClient(param)
 	if err != nil {
 		t.Fatalf("SDK naming client: %v", err)
@@ -167,7 +160,8 @@ func (l *clientLoad) reads(ctx context.Context) {
 }
 
 // report stops the load, checks that every acknowledged instance and config is on every
-// member (asked directly, not through the client), and returns the numbers.
+// member, asked one by one with an SDK client of its own (what a client of that member
+// would read), and returns the numbers.
 func (l *clientLoad) report(t *testing.T, key types.NamespacedName) string {
 	t.Helper()
 	l.halt()
@@ -178,26 +172,31 @@ func (l *clientLoad) report(t *testing.T, key types.NamespacedName) string {
 	}
 	var lostInstances, lostConfigs int
 	for _, p := range pods(t.Context(), key.Namespace) {
-		base := "http://" + p.Status.PodIP + ":8848/nacos/v1"
+		naming, config := memberClients(t, p.Status.PodIP)
+		var missing []int
 		poll(t, time.Minute, func(ctx context.Context) error {
-			body, err := httpGet(ctx, base+"/ns/instance/list?serviceName="+clientService)
+			list, err := naming.SelectAllInstances(vo.SelectAllInstancesParam{ServiceName: clientService})
 			if err != nil {
-				return err
+				return fmt.Errorf("%s: list instances: %w", p.Name, err)
 			}
-			missing := 0
+			have := map[uint64]bool{}
+			for _, in := range list {
+				have[in.Port] = true
+			}
+			missing = missing[:0]
 			for _, port := range l.instances {
-				if !strings.Contains(body, fmt.Sprintf(`"port":%d`, port)) {
-					missing++
+				if !have[uint64(port)] {
+					missing = append(missing, port)
 				}
 			}
-			if missing > 0 {
-				lostInstances = missing
-				return fmt.Errorf("%s lists %d of %d registered instances", p.Name, len(l.instances)-missing, len(l.instances))
+			if len(missing) > 0 {
+				return fmt.Errorf("%s lists %d of %d registered instances", p.Name, len(l.instances)-len(missing), len(l.instances))
 			}
 			return nil
 		})
+		lostInstances = max(lostInstances, len(missing))
 		for dataID, content := range l.configs {
-			got, err := httpGet(t.Context(), base+"/cs/configs?dataId="+url.QueryEscape(dataID)+"&group="+clientGroup)
+			got, err := config.GetConfig(vo.ConfigParam{DataId: dataID, Group: clientGroup})
 			if err != nil || got != content {
 				lostConfigs++
 				t.Errorf("%s: config %s = %q (%v), want %q", p.Name, dataID, got, err, content)
@@ -208,24 +207,26 @@ func (l *clientLoad) report(t *testing.T, key types.NamespacedName) string {
 		l.calls, l.fail, l.failures, l.longestGap.Seconds(), len(l.instances), len(l.configs), lostInstances, lostConfigs)
 }
 
-func httpGet(ctx context.Context, u string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+// memberClients are SDK clients of one member only, closed when the test ends.
+func memberClients(t *testing.T, ip string) (naming_client.INamingClient, config_client.IConfigClient) {
+	t.Helper()
+	dir := t.TempDir()
+	param := vo.NacosClientParam{ClientConfig: sdkConfig(dir), ServerConfigs: []constant.ServerConfig{*constant.NewServerConfig(ip, 8848, constant.WithContextPath("/nacos"))}}
+	naming, err := clients.NewNamingClient(param)
 	if err != nil {
-		return "", err
+		t.Fatalf("SDK naming client of %s: %v", ip, err)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	config, err := clients.NewConfigClient(param)
 	if err != nil {
-		return "", err
+		t.Fatalf("SDK config client of %s: %v", ip, err)
 	}
-	defer func() { _ = resp.Body.Close() }()
-	var b strings.Builder
-	if _, err := io.Copy(&b, resp.Body); err != nil {
-		return "", err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return b.String(), fmt.Errorf("HTTP %d", resp.StatusCode)
-	}
-	return b.String(), nil
+	t.Cleanup(func() { naming.CloseClient(); config.CloseClient() })
+	return naming, config
+}
+
+// sdkConfig reads from the server every time: no snapshot, no cache at start.
+func sdkConfig(dir string) *constant.ClientConfig {
+	return constant.NewClientConfig(constant.WithTimeoutMs(3000), constant.WithNotLoadCacheAtStart(true),
+		constant.WithDisableUseSnapShot(true), constant.WithUpdateCacheWhenEmpty(false),
+		constant.WithLogDir(dir), constant.WithCacheDir(dir), constant.WithLogLevel("error"))
 }
