@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -43,6 +44,12 @@ func (r *NacosClusterReconciler) bootstrapAdmin(ctx context.Context, nc *nacosv1
 		return
 	}
 	res, err := r.Clients.For(dial, auth).InitAdmin(ctx, password)
+	if err == nil && res == nacos.AdminExisted {
+		// A pass that read status from a stale cache asks again after this operator created
+		// the admin: Nacos answers "exists" then too. Whether the Secret's password logs in
+		// tells the two apart.
+		res, err = r.adminLogsIn(ctx, dial, password)
+	}
 	switch {
 	case err != nil:
 		r.setAdmin(nc, s, nacosv1alpha1.AdminPending, corev1.EventTypeWarning, fmt.Sprintf("Creating the admin user failed (retried): %v", err))
@@ -86,4 +93,18 @@ func (r *NacosClusterReconciler) setAdmin(nc *nacosv1alpha1.NacosCluster, s *nac
 		r.Recorder.Eventf(nc, nil, kind, "Admin"+state, "BootstrapAdmin", "%s", message)
 	}
 	s.Admin = &nacosv1alpha1.AdminStatus{State: state, Message: message}
+}
+
+// adminLogsIn tells whether the existing admin has the Secret's password: Created when the
+// login works, AlreadyExisted when Nacos refuses it.
+func (r *NacosClusterReconciler) adminLogsIn(ctx context.Context, dial, password string) (nacos.AdminResult, error) {
+	_, err := r.Clients.For(dial, nacos.Auth{Username: nacos.AdminUser, Password: password}).Members(ctx)
+	var nerr *nacos.Error
+	switch {
+	case err == nil:
+		return nacos.AdminCreated, nil
+	case errors.As(err, &nerr) && nerr.Kind == nacos.KindAuthRefused:
+		return nacos.AdminExisted, nil
+	}
+	return "", fmt.Errorf("log in as %s to check the existing admin: %w", nacos.AdminUser, err)
 }

@@ -64,6 +64,25 @@ func TestMySQLAuth3xSampleBecomesReady(t *testing.T) {
 	}
 }
 
+// An admin created before the operator keeps its password: the operator says the Secret's
+// password was not applied, and never claims to have created it.
+func TestExistingAdminKeepsItsPassword(t *testing.T) {
+	startOperator(t)
+	ns := namespace(t)
+	presetUsers.Store(ns, map[string]string{nacos.AdminUser: "set-by-someone-else"})
+	kubectl(t, "apply", "-n", ns, "-f", filepath.Join(harness.RepoRoot(), "config", "samples", "nacos_v1alpha1_nacoscluster_mysql_auth.yaml"))
+	key := types.NamespacedName{Namespace: ns, Name: "nacos-prod"}
+	waitForStatusWithin(t, key, 60*time.Second, func(nc *nacosv1alpha1.NacosCluster) error {
+		if a := nc.Status.Admin; a == nil || a.State != nacosv1alpha1.AdminAlreadyExisted || !strings.Contains(a.Message, "the password in Secret nacos-admin was not applied") {
+			return fmt.Errorf("admin bootstrap %+v", nc.Status.Admin)
+		}
+		return nil
+	})
+	if created := eventsWith(t, ns, "Admin"+nacosv1alpha1.AdminCreated); len(created) > 0 {
+		t.Fatalf("the operator claimed to create an admin that existed: %q", created)
+	}
+}
+
 // TestPVCRetentionFollowsTheSpec: claims are kept on delete by default, deleted when asked.
 func TestPVCRetentionFollowsTheSpec(t *testing.T) {
 	startOperator(t)

@@ -53,7 +53,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer func() { _ = os.RemoveAll(dir) }()
-	kubelet = &harness.Kubelet{Client: env.Client, Runner: harness.SimRunner{Faults: startFaults.take}, Root: dir, IPPrefix: "127.77.",
+	kubelet = &harness.Kubelet{Client: env.Client, Runner: harness.SimRunner{Faults: startFaults.take, Configure: seedUsers}, Root: dir, IPPrefix: "127.77.",
 		ProbesIn: probesIn, ProbeScale: 0.1} // probed pods: startup probe every second
 	kubelet.Start(ctx)
 	defer func() {
@@ -102,4 +102,14 @@ func (q *faultQueue) take(p harness.PodRun) sim.Faults {
 	f := q.faults[p.Namespace+"/"+p.Name]
 	delete(q.faults, p.Namespace+"/"+p.Name)
 	return f
+}
+
+// presetUsers are Nacos users a namespace's members start with (by namespace), as if someone
+// had created them before the operator.
+var presetUsers sync.Map
+
+func seedUsers(p harness.PodRun, c *sim.Config) {
+	if users, ok := presetUsers.Load(p.Namespace); ok {
+		c.Auth.Users = users.(map[string]string)
+	}
 }

@@ -170,8 +170,11 @@ func poll(t *testing.T, d time.Duration, cond func(ctx context.Context) error) t
 	start := time.Now()
 	var last error
 	err := harness.Eventually(t.Context(), d, func(ctx context.Context) (bool, error) {
-		last = cond(ctx)
-		return last == nil, last
+		err := cond(ctx)
+		if err == nil || last == nil || ctx.Err() == nil {
+			last = err // the deadline cutting the last call short hides nothing
+		}
+		return err == nil, err
 	})
 	if err != nil {
 		t.Fatalf("not within %s: %v", d, last)
