@@ -47,7 +47,9 @@ func (e *Error) Error() string {
 		b.WriteString(e.Op)
 		b.WriteString(": ")
 	}
-	if e.Path != "" {
+	// An unreachable member never saw the request, so its path says nothing; worse, while
+	// the version is being detected it is the 3.x path even for a 2.x member.
+	if e.Path != "" && e.Kind != KindUnreachable {
 		if e.Method != "" {
 			b.WriteString(e.Method)
 			b.WriteByte(' ')

@@ -177,7 +177,7 @@ func TestErrorStringFormats(t *testing.T) {
 			StatusCode: 403, Message: "user not found!"},
 			"read member list: GET /nacos/v1/core/cluster/nodes: AuthRefused (HTTP 403): user not found!"},
 		{&Error{Kind: KindUnreachable, Op: "check liveness", Method: "GET", Path: "/p", Err: errors.New("connection refused")},
-			"check liveness: GET /p: Unreachable: connection refused"},
+			"check liveness: Unreachable: connection refused"},
 		{&Error{Kind: KindMalformedBody, StatusCode: 200, Err: errors.New(`field "port" is string, want integer`)},
 			`MalformedBody (HTTP 200): field "port" is string, want integer`},
 	}
