@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nacos-operator/nacos-operator/internal/resource"
-	"github.com/nacos-operator/nacos-operator/internal/startup"
 	"github.com/nacos-operator/nacos-operator/test/harness"
 	"github.com/nacos-operator/nacos-operator/test/harness/realnacos"
 )
@@ -197,58 +195,15 @@ func (l *liveRun) cluster() {
 	l.record("raft-healed", "readyAfterHeal", secs(healed))
 }
 
-// hungAfter is how long a cold-start member may keep its port closed, after its nudges,
-// before it is restarted as the kubelet's startup probe would.
-const hungAfter = 6 * time.Minute
-
-// startedDespiteHang waits for cond on a member of a cold start. Real 2.5.1 and 3.0.3
-// members sometimes never open their port: main waits in EmbeddedDumpService.init for a
-// nacos_config leader event that fired before it subscribed (docs/real-nacos.md). This does
-// what the operator does (package startup): past startup.StallAfter with the port closed
-// while a peer answers, a peer is asked to move the nacos_config leadership, at most
-// startup.MaxNudges times; past hungAfter the member is restarted once. It logs each, so a
-// run shows whether the nudge freed a real member.
+// startedDespiteHang waits for cond on a member of a cold start, nudging or restarting a
+// stalled one as the operator would (Pods.StartedDespiteStall).
 func (l *liveRun) startedDespiteHang(ordinal int, d time.Duration, cond func(ctx context.Context) bool) time.Duration {
 	l.t.Helper()
-	start, since, restarted := time.Now(), time.Now(), false
-	nudges, lastNudge := 0, time.Now()
-	err := harness.Eventually(l.t.Context(), d, func(ctx context.Context) (bool, error) {
-		if cond(ctx) {
-			if nudges > 0 {
-				l.t.Logf("member %d opened its port %.0f s after nudge %d", ordinal, time.Since(lastNudge).Seconds(), nudges)
-			}
-			return true, nil
-		}
-		stalled := time.Since(since) > startup.StallAfter && !l.pods.Answers(ordinal)(ctx)
-		if peer := l.answeringPeer(ctx, ordinal); stalled && peer >= 0 && nudges < startup.MaxNudges && time.Since(lastNudge) > startup.StallAfter {
-			nudges, lastNudge = nudges+1, time.Now()
-			target := resource.RaftAddress(l.pods.Address(ordinal))
-			err := l.pods.Client(peer).TransferGroupLeader(ctx, startup.ConfigGroup, target)
-			l.t.Logf("member %d kept its port closed for %.0f s while member %d answered: nudge %d moves nacos_config leadership to it (%v)", ordinal, time.Since(since).Seconds(), peer, nudges, err)
-		}
-		if !restarted && time.Since(since) > hungAfter && !l.pods.Answers(ordinal)(ctx) && l.answeringPeer(ctx, ordinal) >= 0 {
-			l.t.Logf("member %d kept its port closed for %s despite %d nudges: restarting it", ordinal, hungAfter, nudges)
-			if _, err := l.pods.Start(ordinal); err != nil {
-				return false, err
-			}
-			restarted, since = true, time.Now()
-		}
-		return false, fmt.Errorf("member %d not there", ordinal)
-	})
+	took, _, err := l.pods.StartedDespiteStall(l.t.Context(), ordinal, d, cond, l.t.Logf)
 	if err != nil {
-		l.t.Fatalf("member %d: not within %s: %v", ordinal, d, err)
+		l.t.Fatal(err)
 	}
-	return time.Since(start)
-}
-
-// answeringPeer is a peer whose HTTP port answers, or -1.
-func (l *liveRun) answeringPeer(ctx context.Context, ordinal int) int {
-	for i := 0; i < 3; i++ {
-		if i != ordinal && l.pods.Answers(i)(ctx) {
-			return i
-		}
-	}
-	return -1
+	return took
 }
 
 func (l *liveRun) member(ordinal int) *realnacos.Member {
