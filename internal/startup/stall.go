@@ -36,6 +36,11 @@ const StallAfter = 2 * time.Minute
 // (the diagnosis says so) and is left to its startup probe.
 const MaxNudges = 2
 
+// Settle is how long after any nudge no other is made: one leader change is heard by every
+// member of the group, so a second stalled member may be freed by the first one's nudge,
+// and a transfer made while another is under way can be lost.
+const Settle = 30 * time.Second
+
 // Nudged is what was done for one pod.
 type Nudged struct {
 	Count int
@@ -106,12 +111,18 @@ type Input struct {
 }
 
 // Decide returns the nudge for the first stalled member due one: never nudged, or nudged
-// fewer than MaxNudges times and last more than StallAfter ago.
+// fewer than MaxNudges times and last more than StallAfter ago; none within Settle of the
+// cluster's last nudge.
 func Decide(in Input) (Nudge, bool) {
 	leader, found := ConfigLeader(in.Members)
 	after := in.StallAfter
 	if after <= 0 {
 		after = StallAfter
+	}
+	for _, done := range in.Nudged {
+		if in.Now.Sub(done.Last) < min(Settle, after) {
+			return Nudge{}, false
+		}
 	}
 	for _, m := range in.Members {
 		done := in.Nudged[m.UID]

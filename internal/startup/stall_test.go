@@ -35,6 +35,8 @@ func TestDecideNudgesAStalledMemberOnceThroughAReachablePeer(t *testing.T) {
 		{name: "stalled: leadership moves to the member that does not lead", in: Input{Now: t0, Members: cluster(t0.Add(-StallAfter))}, nudge: true, target: "n-1:7848"},
 		{name: "nudged less than the stall time ago: wait", in: Input{Now: t0, Members: cluster(t0.Add(-time.Hour)), Nudged: map[string]Nudged{"u2": {Count: 1, Last: t0.Add(-StallAfter + time.Second)}}}},
 		{name: "nudged once, long ago, still stalled: a second nudge", in: Input{Now: t0, Members: cluster(t0.Add(-time.Hour)), Nudged: map[string]Nudged{"u2": {Count: 1, Last: t0.Add(-StallAfter)}}}, nudge: true, target: "n-1:7848"},
+		{name: "another member nudged within Settle: wait, that nudge may free this one too", in: Input{Now: t0, Members: cluster(t0.Add(-time.Hour)), Nudged: map[string]Nudged{"u1": {Count: 1, Last: t0.Add(-Settle + time.Second)}}}},
+		{name: "another member nudged Settle ago: this one's turn", in: Input{Now: t0, Members: cluster(t0.Add(-time.Hour)), Nudged: map[string]Nudged{"u1": {Count: 1, Last: t0.Add(-Settle)}}}, nudge: true, target: "n-1:7848"},
 		{name: "nudged MaxNudges times: left to the startup probe", in: Input{Now: t0, Members: cluster(t0.Add(-time.Hour)), Nudged: map[string]Nudged{"u2": {Count: MaxNudges, Last: t0.Add(-time.Hour)}}}},
 		{name: "a shorter stall time from the caller", in: Input{Now: t0, StallAfter: 10 * time.Second, Members: cluster(t0.Add(-10 * time.Second))}, nudge: true, target: "n-1:7848"},
 		{name: "no reachable member reports a leader: nothing to announce", in: func() Input {
