@@ -48,7 +48,8 @@ type NacosClusterReconciler struct {
 	// missed its nacos_config leader announcement (default startup.StallAfter).
 	StartupStallAfter time.Duration
 
-	nudged sync.Map // pod UID -> startup.Nudged: the transfers made for its start-up stall
+	nudged    sync.Map // pod UID -> startup.Nudged: the transfers made for its start-up stall
+	transfers sync.Map // namespace/name -> time.Time of the last rollout leadership transfer
 }
 
 // +kubebuilder:rbac:groups=nacos.io,resources=nacosclusters,verbs=get;list;watch;update;patch

@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -63,6 +64,9 @@ func (r *NacosClusterReconciler) rolloutInput(nc *nacosv1alpha1.NacosCluster, w 
 	ro := nc.Spec.Rollout
 	in.MemberReadyTimeout, in.StuckTimeout, in.RefreshMaxAge = durationOr(ro.MemberReadyTimeout), durationOr(ro.StuckMemberTimeout), durationOr(ro.MemberRefreshMaxAge)
 	in.StabilizationDelay = durationOr(ro.StabilizationDelay)
+	if at, ok := r.transfers.Load(nc.Namespace + "/" + nc.Name); ok {
+		in.LastTransfer, in.TransferSettle = at.(time.Time), resource.ReadinessWindow
+	}
 	for i, m := range w.obs.Members {
 		if int32(i) >= n {
 			break

@@ -68,6 +68,7 @@ func (r *NacosClusterReconciler) transferLeadership(ctx context.Context, nc *nac
 		r.Recorder.Eventf(nc, nil, corev1.EventTypeWarning, "RaftLeadershipTransferFailed", "TransferLeader", "%s: %v", d.Member, err)
 		return nil // the planner asks again next pass; the restart waits meanwhile
 	}
+	r.transfers.Store(nc.Namespace+"/"+nc.Name, r.Clock.Now())
 	r.Recorder.Eventf(nc, nil, corev1.EventTypeNormal, "TransferringRaftLeadership", "TransferLeader", "%s", d.Message)
 	return nil
 }

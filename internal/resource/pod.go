@@ -70,7 +70,7 @@ func nacosContainer(nc *nacosv1alpha1.NacosCluster) corev1.Container {
 			{Name: VolumeData, MountPath: "/home/nacos/logs", SubPath: "logs"},
 			{Name: VolumeConf, MountPath: ConfPath},
 		},
-		ReadinessProbe: httpProbe(ReadinessPath(nc), readinessPort(nc), 5, 3),
+		ReadinessProbe: httpProbe(ReadinessPath(nc), readinessPort(nc), readinessPeriod, readinessFailures),
 		LivenessProbe:  httpProbe(LivenessPath(nc), PortHTTP, 10, 6),
 		StartupProbe:   httpProbe(LivenessPath(nc), PortHTTP, StartupProbePeriod, startupFailures(nc)),
 		Lifecycle: &corev1.Lifecycle{PreStop: &corev1.LifecycleHandler{
@@ -79,6 +79,16 @@ func nacosContainer(nc *nacosv1alpha1.NacosCluster) corev1.Container {
 		}},
 	}
 }
+
+// The readiness probe: every 5 s, not Ready after 3 failures in a row.
+const (
+	readinessPeriod   = 5
+	readinessFailures = 3
+)
+
+// ReadinessWindow is how long a member can already be failing readiness while its pod still
+// shows Ready: the kubelet flips it only after readinessFailures failures in a row.
+const ReadinessWindow = readinessPeriod * readinessFailures * time.Second
 
 // ReadinessPath is a readiness URL that answers an error status when not ready (several
 // Nacos readiness URLs answer HTTP 200 with code 30000 instead). With warmup on it covers

@@ -28,6 +28,12 @@ func TestPlan(t *testing.T) {
 		{name: "five members, leader in the middle", f: healthyCluster(5, 3).updated(4), action: ActionDelete, member: "n-2"},
 		{name: "transfer leadership first when enabled", f: healthyCluster(3, 1).updated(0, 2).with(func(in *Input) { in.TransferLeadership = true }),
 			action: ActionTransfer, member: "n-1", message: "moving Raft leadership from n-1 to n-0"},
+		{name: "a transfer younger than the readiness window holds the next restart", f: healthyCluster(3, 0).updated(0, 1).with(func(in *Input) {
+			in.TransferLeadership, in.LastTransfer, in.TransferSettle = true, t0.Add(-10*time.Second), 15*time.Second
+		}), action: ActionWait, gate: nacosv1alpha1.GateStabilizing, message: "Raft leadership moved at 2026-01-01T11:59:50Z; waiting 15s"},
+		{name: "a transfer past the readiness window: the old leader restarts", f: healthyCluster(3, 0).updated(0, 1).with(func(in *Input) {
+			in.TransferLeadership, in.LastTransfer, in.TransferSettle = true, t0.Add(-15*time.Second), 15*time.Second
+		}), action: ActionDelete, member: "n-2"},
 		{name: "no transfer for a member that leads nothing", f: healthyCluster(3, 0).with(func(in *Input) { in.TransferLeadership = true }), action: ActionDelete, member: "n-2"},
 		{name: "paused", f: healthyCluster(3, 0).with(func(in *Input) { in.Paused = true }), action: ActionWait, gate: nacosv1alpha1.GateRolloutPaused, message: "3 members wait"},
 		{name: "no update revision yet", f: healthyCluster(3, 0).with(func(in *Input) { in.UpdateRevision = "" }), action: ActionWait, gate: nacosv1alpha1.GateCacheNotInSync, message: "no update revision"},

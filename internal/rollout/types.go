@@ -57,6 +57,12 @@ type Input struct {
 	SkipGates             map[string]bool
 	// TransferLeadership moves Raft leadership off a member before restarting it.
 	TransferLeadership bool
+	// LastTransfer is when this operator last moved Raft leadership (zero: not recently).
+	LastTransfer time.Time
+	// TransferSettle is how long after a transfer every member must keep answering before
+	// the next restart (resource.ReadinessWindow: a member failing readiness since the
+	// transfer may still show Ready that long).
+	TransferSettle time.Duration
 
 	MemberReadyTimeout time.Duration
 	StabilizationDelay time.Duration
