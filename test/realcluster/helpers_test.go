@@ -170,6 +170,10 @@ func checkRollout(t *testing.T, rec *harness.Recorder, n int) []string {
 	if l := rec.LeaderRestarts(); len(l) > 0 {
 		t.Fatalf("deletions %v: restarts %v hit the Raft leader although leadership is transferred first\n%s", deletions, l, rec.HistoryText())
 	}
+	if blips := rec.Blips(); len(blips) > 0 {
+		t.Logf("Nacos-side readiness blips (two or more members unready, none disrupted): %v", blips)
+		writeMeasure("readiness blips", strings.Join(blips, "; "))
+	}
 	return deletions
 }
 
