@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
+	"sort"
 	"sync"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/nacos-group/nacos-sdk-go/v2/clients/config_client"
 	"github.com/nacos-group/nacos-sdk-go/v2/clients/naming_client"
 	"github.com/nacos-group/nacos-sdk-go/v2/common/constant"
+	"github.com/nacos-group/nacos-sdk-go/v2/model"
 	"github.com/nacos-group/nacos-sdk-go/v2/vo"
 	"k8s.io/apimachinery/pkg/types"
 
@@ -40,7 +43,7 @@ type clientLoad struct {
 	failures    map[string]int // by operation and error text (trimmed)
 	lastOK      time.Time
 	longestGap  time.Duration
-	instances   []int             // ports registered, each acknowledged
+	instances   map[string]int    // service -> port registered, each acknowledged
 	configs     map[string]string // dataId -> content published, each acknowledged
 	lastPublish string
 }
@@ -64,7 +67,7 @@ func startClient(t *testing.T, key types.NamespacedName, ip string) *clientLoad 
 		t.Fatalf("SDK config client: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	l := &clientLoad{naming: naming, config: config, stop: cancel, failures: map[string]int{}, configs: map[string]string{}, lastOK: time.Now()}
+	l := &clientLoad{naming: naming, config: config, stop: cancel, failures: map[string]int{}, configs: map[string]string{}, instances: map[string]int{}, lastOK: time.Now()}
 	t.Cleanup(func() {
 		l.halt()
 		naming.CloseClient()
@@ -94,13 +97,15 @@ func (l *clientLoad) record(op string, err error) {
 	}
 }
 
-// writes registers a new instance and publishes a new config every 2 s; only
-// acknowledged writes count, and every one must survive.
+// writes registers an instance of a new service and publishes a new config every 2 s; only
+// acknowledged writes count, and every one must survive. One service each: a gRPC client
+// holds one instance per service (a second registration replaces the first, and the SDK
+// re-registers only the last after a reconnect).
 func (l *clientLoad) writes(ctx context.Context) {
 	defer l.done.Done()
 	for i := 0; ctx.Err() == nil; i++ {
-		port := 20000 + i
-		ok, err := l.naming.RegisterInstance(vo.RegisterInstanceParam{Ip: "10.250.0.1", Port: uint64(port), ServiceName: clientService,
+		service, port := fmt.Sprintf("%s-%d", clientService, i), 20000+i
+		ok, err := l.naming.RegisterInstance(vo.RegisterInstanceParam{Ip: "10.250.0.1", Port: uint64(port), ServiceName: service,
 			Weight: 1, Enable: true, Healthy: true, Ephemeral: true})
 		if err == nil && !ok {
 			err = fmt.Errorf("register answered false")
@@ -114,7 +119,7 @@ func (l *clientLoad) writes(ctx context.Context) {
 		l.record("publish", perr)
 		l.mu.Lock()
 		if err == nil {
-			l.instances = append(l.instances, port)
+			l.instances[service] = port
 		}
 		if perr == nil {
 			l.configs[dataID], l.lastPublish = content, dataID
@@ -173,24 +178,21 @@ func (l *clientLoad) report(t *testing.T, key types.NamespacedName) string {
 	var lostInstances, lostConfigs int
 	for _, p := range pods(t.Context(), key.Namespace) {
 		naming, config := memberClients(t, p.Status.PodIP)
-		var missing []int
+		var missing []string
 		poll(t, time.Minute, func(ctx context.Context) error {
-			list, err := naming.SelectAllInstances(vo.SelectAllInstancesParam{ServiceName: clientService})
-			if err != nil {
-				return fmt.Errorf("%s: list instances: %w", p.Name, err)
-			}
-			have := map[uint64]bool{}
-			for _, in := range list {
-				have[in.Port] = true
-			}
 			missing = missing[:0]
-			for _, port := range l.instances {
-				if !have[uint64(port)] {
-					missing = append(missing, port)
+			for service, port := range l.instances {
+				list, err := naming.SelectAllInstances(vo.SelectAllInstancesParam{ServiceName: service})
+				if err != nil {
+					return fmt.Errorf("%s: list instances of %s: %w", p.Name, service, err)
+				}
+				if !slices.ContainsFunc(list, func(in model.Instance) bool { return in.Port == uint64(port) }) {
+					missing = append(missing, service)
 				}
 			}
 			if len(missing) > 0 {
-				return fmt.Errorf("%s lists %d of %d registered instances", p.Name, len(l.instances)-len(missing), len(l.instances))
+				sort.Strings(missing)
+				return fmt.Errorf("%s lists %d of %d registered instances (missing %v)", p.Name, len(l.instances)-len(missing), len(l.instances), missing)
 			}
 			return nil
 		})
