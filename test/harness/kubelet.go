@@ -260,7 +260,7 @@ func (k *Kubelet) probe(ctx context.Context, s *podState, pod *corev1.Pod) {
 			podReady = true
 		}
 	}
-	restarts, _, _ := s.restartCount()
+	restarts, _ := s.restartCount()
 	if ready != podReady || pod.Status.PodIP != s.ip || restarts != containerRestarts(pod) || k.started(s) != containerStarted(pod) {
 		s.ready = ready
 		_ = k.writeStatus(ctx, pod, s)

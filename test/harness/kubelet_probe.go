@@ -169,13 +169,14 @@ func (k *Kubelet) started(s *podState) bool {
 	return !s.enforce || s.probes.started
 }
 
-// restartCount is the container's restartCount: the kubelet's restarts plus the runner's.
-func (s *podState) restartCount() (int32, string, time.Time) {
+// restartCount is the container's restartCount (the kubelet's restarts plus the runner's)
+// and the last termination's message.
+func (s *podState) restartCount() (int32, string) {
 	n, last := s.termination()
 	if last == nil {
-		return n, "", time.Time{}
+		return n, ""
 	}
-	return n, last.Message, last.FinishedAt.Time
+	return n, last.Message
 }
 
 // termination is the container's restartCount and lastState.terminated (nil before any).

@@ -87,7 +87,7 @@ func TestProbesRestartOnlyPastTheirBudget(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			n, why, _ := s.restartCount()
+			n, why := s.restartCount()
 			if tc.restarts != (n > 0) {
 				t.Fatalf("restarts = %d (%q), want restarted=%v", n, why, tc.restarts)
 			}
@@ -99,13 +99,13 @@ func TestProbesRestartOnlyPastTheirBudget(t *testing.T) {
 			}
 			r.sick.Store(true)
 			err = Eventually(ctx, 5*time.Second, func(context.Context) (bool, error) {
-				n, _, _ := s.restartCount()
+				n, _ := s.restartCount()
 				return n == 1, nil
 			})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, why, _ := s.restartCount(); !strings.HasPrefix(why, "Liveness probe failed 6 times in a row") {
+			if _, why := s.restartCount(); !strings.HasPrefix(why, "Liveness probe failed 6 times in a row") {
 				t.Fatalf("restart reason %q", why)
 			}
 		})
