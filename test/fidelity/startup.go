@@ -20,38 +20,60 @@ const RestartStalledAfter = 6 * time.Minute
 // that came before they listened (docs/real-nacos.md). Past startup.StallAfter with the port
 // closed while a peer answers, a peer is asked to move the nacos_config leadership to the
 // member, at most startup.MaxNudges times; past RestartStalledAfter the member is restarted
-// once. Each step goes to logf, so a run shows whether a nudge freed a real member. It
+// once. Every member of the cluster is watched this way, since an open member can wait on a
+// stalled peer. Each step goes to logf, so a run shows whether a nudge freed a real member. It
 // returns how long the wait took and how many nudges it made.
 func (p *Pods) StartedDespiteStall(ctx context.Context, ordinal int, d time.Duration, cond func(context.Context) bool, logf func(string, ...any)) (time.Duration, int, error) {
-	start, since, restarted := time.Now(), time.Now(), false
-	nudges, lastNudge := 0, time.Time{}
+	// Every member is watched, not only ordinal: a member whose port is open can stay not
+	// ready because a peer is stalled (measured: member 0 open, not ready, for 10 minutes).
+	start, n := time.Now(), int(p.NC.Spec.Replicas)
+	since := make([]time.Time, n)
+	last := make([]time.Time, n)
+	nudges, restarted := make([]int, n), make([]bool, n)
+	for i := range since {
+		since[i] = start
+	}
+	total := func() int {
+		t := 0
+		for _, c := range nudges {
+			t += c
+		}
+		return t
+	}
 	err := harness.Eventually(ctx, d, func(ctx context.Context) (bool, error) {
 		if cond(ctx) {
-			if nudges > 0 {
-				logf("member %d opened its port %.0f s after nudge %d", ordinal, time.Since(lastNudge).Seconds(), nudges)
+			if total() > 0 {
+				logf("member %d there %.0f s after %d nudges", ordinal, time.Since(start).Seconds(), total())
 			}
 			return true, nil
 		}
-		closed := !p.Answers(ordinal)(ctx)
-		peer := p.answeringPeer(ctx, ordinal)
-		if closed && peer >= 0 && time.Since(since) > startup.StallAfter && nudges < startup.MaxNudges && time.Since(lastNudge) > startup.StallAfter {
-			nudges, lastNudge = nudges+1, time.Now()
-			err := p.Client(peer).TransferGroupLeader(ctx, startup.ConfigGroup, resource.RaftAddress(p.Address(ordinal)))
-			logf("member %d kept its port closed for %.0f s while member %d answered: nudge %d moves nacos_config leadership to it (error: %v)", ordinal, time.Since(since).Seconds(), peer, nudges, err)
-		}
-		if closed && peer >= 0 && !restarted && time.Since(since) > RestartStalledAfter {
-			logf("member %d kept its port closed for %s despite %d nudges: restarting it", ordinal, RestartStalledAfter, nudges)
-			if _, err := p.Start(ordinal); err != nil {
-				return false, err
+		for j := 0; j < n; j++ {
+			if p.Member(j) == nil || p.Answers(j)(ctx) {
+				continue
 			}
-			restarted, since = true, time.Now()
+			peer := p.answeringPeer(ctx, j)
+			if peer < 0 {
+				continue
+			}
+			if time.Since(since[j]) > startup.StallAfter && nudges[j] < startup.MaxNudges && time.Since(last[j]) > startup.StallAfter {
+				nudges[j], last[j] = nudges[j]+1, time.Now()
+				err := p.Client(peer).TransferGroupLeader(ctx, startup.ConfigGroup, resource.RaftAddress(p.Address(j)))
+				logf("member %d kept its port closed for %.0f s while member %d answered: nudge %d moves nacos_config leadership to it (error: %v)", j, time.Since(since[j]).Seconds(), peer, nudges[j], err)
+			}
+			if !restarted[j] && time.Since(since[j]) > RestartStalledAfter {
+				logf("member %d kept its port closed for %s despite %d nudges: restarting it", j, RestartStalledAfter, nudges[j])
+				if _, err := p.Start(j); err != nil {
+					return false, err
+				}
+				restarted[j], since[j] = true, time.Now()
+			}
 		}
 		return false, fmt.Errorf("member %d not there", ordinal)
 	})
 	if err != nil {
-		return 0, nudges, fmt.Errorf("member %d: not within %s: %w", ordinal, d, err)
+		return 0, total(), fmt.Errorf("member %d: not within %s: %w", ordinal, d, err)
 	}
-	return time.Since(start), nudges, nil
+	return time.Since(start), total(), nil
 }
 
 // answeringPeer is a member other than ordinal whose HTTP port answers, or -1.
