@@ -26,17 +26,15 @@ const RestartStalledAfter = 6 * time.Minute
 func (p *Pods) StartedDespiteStall(ctx context.Context, ordinal int, d time.Duration, cond func(context.Context) bool, logf func(string, ...any)) (time.Duration, int, error) {
 	// Every member is watched, not only ordinal: a member whose port is open can stay not
 	// ready because a peer is stalled (measured: member 0 open, not ready, for 10 minutes).
-	start, n := time.Now(), int(p.NC.Spec.Replicas)
-	since := make([]time.Time, n)
-	last := make([]time.Time, n)
-	nudges, restarted := make([]int, n), make([]bool, n)
-	for i := range since {
-		since[i] = start
+	start := time.Now()
+	stalls := make([]stall, p.NC.Spec.Replicas)
+	for i := range stalls {
+		stalls[i].since = start
 	}
 	total := func() int {
 		t := 0
-		for _, c := range nudges {
-			t += c
+		for _, s := range stalls {
+			t += s.nudges
 		}
 		return t
 	}
@@ -47,25 +45,9 @@ func (p *Pods) StartedDespiteStall(ctx context.Context, ordinal int, d time.Dura
 			}
 			return true, nil
 		}
-		for j := 0; j < n; j++ {
-			if p.Member(j) == nil || p.Answers(j)(ctx) {
-				continue
-			}
-			peer := p.answeringPeer(ctx, j)
-			if peer < 0 {
-				continue
-			}
-			if time.Since(since[j]) > startup.StallAfter && nudges[j] < startup.MaxNudges && time.Since(last[j]) > startup.StallAfter {
-				nudges[j], last[j] = nudges[j]+1, time.Now()
-				err := p.Client(peer).TransferGroupLeader(ctx, startup.ConfigGroup, resource.RaftAddress(p.Address(j)))
-				logf("member %d kept its port closed for %.0f s while member %d answered: nudge %d moves nacos_config leadership to it (error: %v)", j, time.Since(since[j]).Seconds(), peer, nudges[j], err)
-			}
-			if !restarted[j] && time.Since(since[j]) > RestartStalledAfter {
-				logf("member %d kept its port closed for %s despite %d nudges: restarting it", j, RestartStalledAfter, nudges[j])
-				if _, err := p.Start(j); err != nil {
-					return false, err
-				}
-				restarted[j], since[j] = true, time.Now()
+		for j := range stalls {
+			if err := p.unstall(ctx, j, &stalls[j], logf); err != nil {
+				return false, err
 			}
 		}
 		return false, fmt.Errorf("member %d not there", ordinal)
@@ -74,6 +56,37 @@ func (p *Pods) StartedDespiteStall(ctx context.Context, ordinal int, d time.Dura
 		return 0, total(), fmt.Errorf("member %d: not within %s: %w", ordinal, d, err)
 	}
 	return time.Since(start), total(), nil
+}
+
+// stall is what was done for one member during a cold start.
+type stall struct {
+	since, last time.Time
+	nudges      int
+	restarted   bool
+}
+
+// unstall nudges, then restarts once, a member whose port stays closed while a peer answers.
+func (p *Pods) unstall(ctx context.Context, j int, s *stall, logf func(string, ...any)) error {
+	if p.Member(j) == nil || p.Answers(j)(ctx) {
+		return nil
+	}
+	peer := p.answeringPeer(ctx, j)
+	if peer < 0 {
+		return nil
+	}
+	if time.Since(s.since) > startup.StallAfter && s.nudges < startup.MaxNudges && time.Since(s.last) > startup.StallAfter {
+		s.nudges, s.last = s.nudges+1, time.Now()
+		err := p.Client(peer).TransferGroupLeader(ctx, startup.ConfigGroup, resource.RaftAddress(p.Address(j)))
+		logf("member %d kept its port closed for %.0f s while member %d answered: nudge %d moves nacos_config leadership to it (error: %v)", j, time.Since(s.since).Seconds(), peer, s.nudges, err)
+	}
+	if !s.restarted && time.Since(s.since) > RestartStalledAfter {
+		logf("member %d kept its port closed for %s despite %d nudges: restarting it", j, RestartStalledAfter, s.nudges)
+		if _, err := p.Start(j); err != nil {
+			return err
+		}
+		s.restarted, s.since = true, time.Now()
+	}
+	return nil
 }
 
 // answeringPeer is a member other than ordinal whose HTTP port answers, or -1.
