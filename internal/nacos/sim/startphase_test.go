@@ -62,19 +62,25 @@ func TestRaftPartitionHoldsTheEmbeddedMembersPort(t *testing.T) {
 	if err := m.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// Ten Raft ticks later it is still closed: held, not delayed.
-	deadline := time.Now().Add(10 * m.cfg.Periods.RaftTick)
-	for time.Now().Before(deadline) {
-		if !refused(m.cfg.Bind) {
-			t.Fatal("the port opened while the Raft port is cut off")
-		}
-		<-time.After(m.cfg.Periods.RaftTick)
-	}
+	staysClosed(t, m, "the port opened while the Raft port is cut off")
 	m.SetFaults(Faults{})
 	eventually(t, 10*time.Second, "naming UP once healed", func() error { return upOnceOpen(t, m.cfg.Bind) })
 }
 
 func upOnceOpen(t *testing.T, addr string) error { return namingUp(t, addr) }
+
+// staysClosed fails if the member's port opens within ten Raft ticks: held, not delayed (an
+// observation over a window, not a wait).
+func staysClosed(t *testing.T, m *Member, why string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * m.cfg.Periods.RaftTick)
+	for time.Now().Before(deadline) {
+		if !refused(m.cfg.Bind) {
+			t.Fatal(why)
+		}
+		<-time.After(m.cfg.Periods.RaftTick)
+	}
+}
 
 // A member that missed its nacos_config leader announcement keeps its port closed while the
 // group has that leader; moving the leadership (a new term) frees it, as on real 2.5.1.
@@ -89,13 +95,7 @@ func TestMissedLeaderEventHoldsThePortUntilTheLeaderChanges(t *testing.T) {
 	if err := m.Start(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * m.cfg.Periods.RaftTick)
-	for time.Now().Before(deadline) {
-		if !refused(m.cfg.Bind) {
-			t.Fatal("the port opened although the member missed the leader announcement")
-		}
-		<-time.After(m.cfg.Periods.RaftTick)
-	}
+	staysClosed(t, m, "the port opened although the member missed the leader announcement")
 	// Ask a peer (not necessarily the leader) to move nacos_config to the member itself.
 	body := fmt.Sprintf(`{"command":"transferLeader","value":%q,"groupId":"nacos_config"}`, raftAddress(m.cfg.Bind))
 	resp, err := http.Post("http://"+c.Members[0].cfg.Bind+"/nacos/v1/core/ops/raft", "application/json", strings.NewReader(body))
