@@ -108,6 +108,11 @@ nacos-server: ## Build real Nacos servers (NACOS_VERSIONS) from source, laid out
 netns-tools: ## Install what the real-member runner needs (iproute2, util-linux, iptables); needs root.
 	hack/netns-tools.sh
 
+.PHONY: sandbox
+sandbox: manifests build control-plane $(if $(filter real,$(NACOS)),nacos-server netns-tools) ## Run the operator binary on a local control plane with simulated members (NACOS=real: real JVMs, root) and config/samples' cluster; Ctrl-C stops it all.
+	go build -o $(LOCALBIN)/sandbox ./test/sandbox/cmd/sandbox
+	KUBEBUILDER_ASSETS="$$(hack/control-plane.sh)" $(LOCALBIN)/sandbox up --operator $(LOCALBIN)/manager
+
 .PHONY: sim
 sim: ## Build the Nacos member simulator into bin/nacos-sim.
 	go build -o $(LOCALBIN)/nacos-sim ./internal/nacos/sim/cmd/nacos-sim

@@ -34,6 +34,7 @@ type options struct {
 	enableHTTP2             bool
 	probeAddr               string
 	leaderElect             bool
+	leaderElectNamespace    string
 	watchNamespaces         string
 	maxConcurrentReconciles int
 	writerImage             string
@@ -55,6 +56,8 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "Address of /healthz and /readyz.")
 	fs.BoolVar(&o.leaderElect, "leader-elect", false,
 		"Elect a leader so that only one of several manager replicas reconciles.")
+	fs.StringVar(&o.leaderElectNamespace, "leader-election-namespace", "",
+		"Namespace of the leader-election Lease; empty means the operator pod's own namespace (required outside a cluster).")
 	fs.StringVar(&o.watchNamespaces, "watch-namespaces", "",
 		"Comma-separated namespaces to watch; empty watches all namespaces.")
 	fs.IntVar(&o.maxConcurrentReconciles, "max-concurrent-reconciles", 2,
@@ -138,12 +141,16 @@ func run(o options) error {
 	}
 
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
-		Scheme:                 scheme,
-		Metrics:                metricsOpts,
-		HealthProbeBindAddress: o.probeAddr,
-		LeaderElection:         o.leaderElect,
-		LeaderElectionID:       "nacos-operator.nacos.io",
-		Cache:                  cache.Options{DefaultNamespaces: o.namespaces()},
+		Scheme:                  scheme,
+		Metrics:                 metricsOpts,
+		HealthProbeBindAddress:  o.probeAddr,
+		LeaderElection:          o.leaderElect,
+		LeaderElectionID:        "nacos-operator.nacos.io",
+		LeaderElectionNamespace: o.leaderElectNamespace,
+		// A replica that stops cleanly hands the lease over at once instead of after it expires;
+		// safe because run returns right after the manager stops.
+		LeaderElectionReleaseOnCancel: true,
+		Cache:                         cache.Options{DefaultNamespaces: o.namespaces()},
 	})
 	if err != nil {
 		return fmt.Errorf("create manager: %w", err)
@@ -151,6 +158,7 @@ func run(o options) error {
 
 	reconciler := &controllers.NacosClusterReconciler{
 		Client:           mgr.GetClient(),
+		SecretReader:     mgr.GetAPIReader(),
 		Scheme:           mgr.GetScheme(),
 		Recorder:         mgr.GetEventRecorder("nacos-operator"),
 		Clock:            clock.RealClock{},

@@ -47,6 +47,9 @@ type NacosClusterReconciler struct {
 	// StartupStallAfter is how long a member may start before the operator assumes it
 	// missed its nacos_config leader announcement (default startup.StallAfter).
 	StartupStallAfter time.Duration
+	// SecretReader reads the Secrets users name in the spec, past a cache narrowed to the
+	// operator's own objects (CacheByObject); the manager's API reader. Nil: the client.
+	SecretReader client.Reader
 
 	nudged    sync.Map // pod UID -> startup.Nudged: the transfers made for its start-up stall
 	transfers sync.Map // namespace/name -> time.Time of the last rollout leadership transfer

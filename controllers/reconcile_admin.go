@@ -71,7 +71,7 @@ func (r *NacosClusterReconciler) adminPassword(ctx context.Context, ns string, r
 		passKey = "password"
 	}
 	secret := &corev1.Secret{}
-	if err := r.Get(ctx, client.ObjectKey{Namespace: ns, Name: ref.Name}, secret); err != nil {
+	if err := r.secrets().Get(ctx, client.ObjectKey{Namespace: ns, Name: ref.Name}, secret); err != nil {
 		if apierrors.IsNotFound(err) {
 			return "", fmt.Errorf("admin Secret %s named by spec.auth.adminCredentialsSecretRef does not exist", ref.Name)
 		}

@@ -74,7 +74,7 @@ func (r *NacosClusterReconciler) currentAuth(ctx context.Context, nc *nacosv1alp
 		return nacos.Auth{}, nil
 	}
 	secret := &corev1.Secret{}
-	err := r.Get(ctx, client.ObjectKey{Namespace: nc.Namespace, Name: resource.AuthSecretName(nc)}, secret)
+	err := r.authSecrets(nc).Get(ctx, client.ObjectKey{Namespace: nc.Namespace, Name: resource.AuthSecretName(nc)}, secret)
 	if apierrors.IsNotFound(err) {
 		return nacos.Auth{}, nil
 	}

@@ -127,7 +127,7 @@ func (r *NacosClusterReconciler) reconcileAuthSecret(ctx context.Context, nc *na
 	}
 	name := resource.AuthSecretName(nc)
 	secret := &corev1.Secret{}
-	err := r.Get(ctx, client.ObjectKey{Namespace: nc.Namespace, Name: name}, secret)
+	err := r.authSecrets(nc).Get(ctx, client.ObjectKey{Namespace: nc.Namespace, Name: name}, secret)
 	switch {
 	case apierrors.IsNotFound(err) && nc.Spec.Auth.SecretName != "":
 		return nacos.Auth{}, &specError{fmt.Sprintf("auth Secret %q named by spec.auth.secretName does not exist", name)}

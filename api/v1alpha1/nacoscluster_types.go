@@ -71,6 +71,7 @@ type NacosClusterSpec struct {
 	// resolves for itself in hostname mode. Immutable after creation.
 	// +kubebuilder:default="cluster.local"
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="size(self) <= 66",message="clusterDomain may be at most 66 characters: a member's address <pod>.<name>-headless.<namespace>.svc.<clusterDomain> must fit in a 253-character DNS name with the longest name (52) and namespace (63)"
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
 	// +optional
 	ClusterDomain string `json:"clusterDomain,omitempty"`
@@ -123,6 +124,8 @@ type NacosClusterSpec struct {
 // +kubebuilder:printcolumn:name="Version",type=string,JSONPath=`.status.version`,description="Lowest Nacos version running"
 // +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:validation:XValidation:rule="size(self.metadata.name) <= 52",message="metadata.name may be at most 52 characters: the StatefulSet of that name labels its pods with <name>-<revision hash>, a label value of at most 63 characters, and the Service <name>-headless must fit in 63"
+// +kubebuilder:validation:XValidation:rule="self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",message="metadata.name must start with a lowercase letter and hold only lowercase letters, digits and hyphens: the operator names Services after it, and a Service name is a DNS-1035 label"
 // +kubebuilder:printcolumn:name="Message",type=string,priority=1,JSONPath=`.status.conditions[?(@.type=="Ready")].message`
 type NacosCluster struct {
 	metav1.TypeMeta   `json:",inline"`

@@ -14,8 +14,10 @@ type PodSpec struct {
 	Resources corev1.ResourceRequirements `json:"resources,omitempty"`
 
 	// NodeSelector constrains the nodes members run on.
+	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:XValidation:rule="self.all(k, k.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$'))",message="pod.nodeSelector keys must be Kubernetes qualified names: an optional DNS prefix and '/', then at most 63 alphanumerics, '-', '_' or '.', beginning and ending with an alphanumeric"
 	// +optional
-	NodeSelector map[string]string `json:"nodeSelector,omitempty"`
+	NodeSelector map[string]LabelValue `json:"nodeSelector,omitempty"`
 
 	// Affinity of the member pods. When unset the operator prefers spreading members over
 	// nodes (soft pod anti-affinity), so one node failure cannot take out a Raft majority.
@@ -39,10 +41,13 @@ type PodSpec struct {
 
 	// Labels added to the member pods.
 	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:XValidation:rule="self.all(k, k.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$'))",message="pod.labels keys must be Kubernetes qualified names: an optional DNS prefix and '/', then at most 63 alphanumerics, '-', '_' or '.', beginning and ending with an alphanumeric"
 	// +optional
-	Labels map[string]string `json:"labels,omitempty"`
+	Labels map[string]LabelValue `json:"labels,omitempty"`
 
 	// Annotations added to the member pods.
+	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:XValidation:rule="self.all(k, k.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$'))",message="pod.annotations keys must be Kubernetes qualified names: an optional DNS prefix and '/', then at most 63 alphanumerics, '-', '_' or '.', beginning and ending with an alphanumeric"
 	// +optional
 	Annotations map[string]string `json:"annotations,omitempty"`
 
@@ -126,4 +131,23 @@ type RolloutSpec struct {
 	// +kubebuilder:default=false
 	// +optional
 	TransferRaftLeadership bool `json:"transferRaftLeadership,omitempty"`
+}
+
+// LabelValue is a Kubernetes label value (also a node selector's): the API server would
+// refuse the pod or Service that carries a bad one, long after the NacosCluster was accepted.
+//
+// +kubebuilder:validation:MaxLength=63
+// +kubebuilder:validation:XValidation:rule="self.matches('^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$')",message="a label value must be empty or at most 63 alphanumerics, '-', '_' or '.', beginning and ending with an alphanumeric"
+type LabelValue string
+
+// StringMap converts labels to the map Kubernetes objects carry.
+func StringMap(m map[string]LabelValue) map[string]string {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = string(v)
+	}
+	return out
 }

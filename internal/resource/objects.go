@@ -66,7 +66,7 @@ func ClientService(nc *nacosv1alpha1.NacosCluster) *corev1.Service {
 	meta := objectMeta(nc, NamesFor(nc).ClientService)
 	for k, v := range nc.Spec.Service.Labels {
 		if _, reserved := meta.Labels[k]; !reserved {
-			meta.Labels[k] = v
+			meta.Labels[k] = string(v)
 		}
 	}
 	if len(nc.Spec.Service.Annotations) > 0 {

@@ -72,7 +72,7 @@ func podTemplate(nc *nacosv1alpha1.NacosCluster, in Inputs) corev1.PodTemplateSp
 	labels := SelectorLabels(nc)
 	for k, v := range nc.Spec.Pod.Labels {
 		if _, reserved := labels[k]; !reserved {
-			labels[k] = v
+			labels[k] = string(v)
 		}
 	}
 	annotations := map[string]string{nacosv1alpha1.AnnotationConfigHash: in.ConfigHash}
@@ -94,7 +94,7 @@ func podTemplate(nc *nacosv1alpha1.NacosCluster, in Inputs) corev1.PodTemplateSp
 			Volumes:                       volumes(nc),
 			TerminationGracePeriodSeconds: p.TerminationGracePeriodSeconds,
 			ImagePullSecrets:              nc.Spec.ImagePullSecrets,
-			NodeSelector:                  p.NodeSelector,
+			NodeSelector:                  nacosv1alpha1.StringMap(p.NodeSelector),
 			Affinity:                      affinity(nc),
 			Tolerations:                   p.Tolerations,
 			TopologySpreadConstraints:     p.TopologySpreadConstraints,

@@ -51,6 +51,7 @@ type Kubelet struct {
 	dns   map[string]string    // member address -> dial address
 	next  int
 	homes map[string]string // by namespace/name: persists across pod incarnations, like a PVC
+	done  chan struct{}     // closed when the kubelet has stopped every member
 }
 
 type podState struct {
@@ -70,6 +71,7 @@ type podState struct {
 	probes  probeState // with enforce
 	enforce bool       // EnforceProbes or ProbesIn for this pod
 	crash   string     // why the member failed to start (reported as CrashLoopBackOff)
+	run     PodRun     // how the member was started, to start it again
 }
 
 func (s *podState) running() Running {
@@ -85,6 +87,7 @@ const NodeName = "nacos-sim-node"
 // Start runs the kubelet until ctx ends.
 func (k *Kubelet) Start(ctx context.Context) {
 	k.pods, k.dns, k.homes = map[string]*podState{}, map[string]string{}, map[string]string{}
+	k.done = make(chan struct{})
 	node := &corev1.Node{}
 	node.Name = NodeName
 	if err := k.Client.Create(ctx, node); err != nil {
@@ -104,12 +107,16 @@ func (k *Kubelet) Start(ctx context.Context) {
 			select {
 			case <-ctx.Done():
 				k.stopAll()
+				close(k.done)
 				return
 			case <-t.C:
 			}
 		}
 	}()
 }
+
+// Wait blocks until the kubelet, its context ended, has stopped every member.
+func (k *Kubelet) Wait() { <-k.done }
 
 // Member returns the running member of a pod (a *sim.Member with the SimRunner).
 func (k *Kubelet) Member(namespace, name string) Running {

@@ -62,6 +62,7 @@ func (k *Kubelet) startPod(ctx context.Context, key string, pod *corev1.Pod) err
 	startWriter(s, home)
 	run := PodRun{Namespace: pod.Namespace, Name: pod.Name, IP: ip, Address: address, Home: home,
 		Image: nacosContainer(pod).Image, Env: env, Resolve: k.Resolve}
+	s.run = run
 	member, err := k.Runner.Run(run)
 	if err != nil {
 		s.crash = err.Error() // the container keeps failing: CrashLoopBackOff

@@ -157,6 +157,20 @@ func (k *Kubelet) restartContainer(s *podState, run PodRun, reason string) {
 	s.member = m
 }
 
+// Restart kills a pod's container and starts it again, as the container runtime does when
+// the process exits (reason as lastState.terminated.reason, e.g. Error): the restart count
+// grows and the member starts afresh from the same pod. The sandbox's crash fault uses it.
+func (k *Kubelet) Restart(namespace, name, reason string) error {
+	k.mu.Lock()
+	s := k.pods[namespace+"/"+name]
+	k.mu.Unlock()
+	if s == nil {
+		return fmt.Errorf("fake kubelet: no running pod %s/%s", namespace, name)
+	}
+	k.restartContainer(s, s.run, reason)
+	return nil
+}
+
 // exits counts restarts the runner made itself (a JVM that exited and was started again).
 type exits interface {
 	Exits() (int, error)

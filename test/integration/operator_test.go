@@ -16,6 +16,7 @@ import (
 	"k8s.io/utils/clock"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -78,6 +79,8 @@ func runOperator(t testing.TB, wrap func(client.Client) client.Client) (*reconci
 		Scheme:                 env.Scheme,
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
+		// The cache main.go gives the binary: only the operator's own objects.
+		Cache: cache.Options{ByObject: controllers.CacheByObject()},
 		// Each test runs its own operator; only one at a time reconciles.
 		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
 	})
@@ -89,7 +92,7 @@ func runOperator(t testing.TB, wrap func(client.Client) client.Client) (*reconci
 		c = wrap(c)
 	}
 	r := &controllers.NacosClusterReconciler{
-		Client: c, Scheme: mgr.GetScheme(),
+		Client: c, Scheme: mgr.GetScheme(), SecretReader: mgr.GetAPIReader(),
 		Recorder: mgr.GetEventRecorder("nacos-operator"), Clock: clock.RealClock{},
 		Clients:     nacos.NewPool(nacos.Options{Timeout: 500 * time.Millisecond}),
 		WriterImage: "nacos-operator:test", ProbePeriod: 300 * time.Millisecond,

@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/types"
@@ -26,6 +27,8 @@ var validCreates = []struct{ name, spec string }{
 	{"properties and jvm", `config: {properties: {nacos.core.protocol.distro.data.load.retryDelayMs: "10000"}, jvm: {heap: 2Gi, options: ["-XX:+UseG1GC"]}}`},
 	{"pod settings", `pod: {priorityClassName: high, nodeSelector: {disk: ssd}, labels: {team: infra}, env: [{name: TZ, value: UTC}], resources: {limits: {memory: 3Gi}}}`},
 	{"load balancer", `service: {type: LoadBalancer, annotations: {a: b}}`},
+	{"qualified pod labels and annotations", `pod: {labels: {example.com/team: infra, empty: ""}, annotations: {prometheus.io/scrape: "true", note: "any text, spaces too"}}`},
+	{"longest cluster domain", `clusterDomain: "` + strings.Repeat("a", 58) + `.example"`},
 }
 
 func TestValidSpecsAreAccepted(t *testing.T) {

@@ -2,13 +2,17 @@ package integration
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/yaml"
+
+	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
 )
 
 // newCluster builds a NacosCluster from the YAML of its spec, as a user would write it.
@@ -66,6 +70,32 @@ var invalidCreates = []struct {
 	{"storage override", `config: {properties: {db.url.0: "jdbc:mysql://x"}}`, "storage and auth are configured through spec.storage"},
 	{"selector label override", `pod: {labels: {app.kubernetes.io/instance: other}}`, "pod.labels must not set the app.kubernetes.io"},
 	{"bad cluster domain", `clusterDomain: "Cluster_Local"`, "spec.clusterDomain"},
+	{"cluster domain too long for member addresses", `clusterDomain: "` + strings.Repeat("a", 60) + `.example"`, "clusterDomain may be at most 66 characters"},
+	{"label value too long", `pod: {labels: {team: "` + strings.Repeat("x", 64) + `"}}`, "Too long: may not be more than 63"},
+	{"label value with a space", `pod: {labels: {team: "infra team"}}`, "a label value must be empty or at most 63 alphanumerics"},
+	{"label key with two slashes", `pod: {labels: {"a/b/c": x}}`, "pod.labels keys must be Kubernetes qualified names"},
+	{"node selector value", `pod: {nodeSelector: {disk: "s s d"}}`, "spec.pod.nodeSelector[disk]: Invalid value: \"s s d\": a label value must be"},
+	{"annotation key", `pod: {annotations: {"not a key": x}}`, "pod.annotations keys must be Kubernetes qualified names"},
+	{"service label value", `service: {labels: {tier: "-edge"}}`, "a label value must be empty or at most 63"},
+}
+
+// invalidNames are NacosCluster names the API server must refuse: the objects the operator
+// derives from them (StatefulSet revision labels, <name>-headless) could not exist.
+var invalidNames = []struct{ name, metaName, message string }{
+	{"58 characters", strings.Repeat("n", 58), "metadata.name may be at most 52 characters"},
+	{"53 characters", strings.Repeat("n", 53), "metadata.name may be at most 52 characters"},
+	{"starts with a digit", "1nacos", "must start with a lowercase letter"},
+	{"has a dot", "nacos.prod", "must start with a lowercase letter and hold only lowercase letters, digits and hyphens"},
+}
+
+func TestInvalidNamesAreRefused(t *testing.T) {
+	ns := namespace(t)
+	for _, tc := range invalidNames {
+		t.Run(tc.name, func(t *testing.T) {
+			err := env.Client.Create(context.Background(), newCluster(t, ns, tc.metaName, `{}`))
+			assertInvalid(t, err, tc.message)
+		})
+	}
 }
 
 func TestInvalidSpecsAreRefused(t *testing.T) {
@@ -120,5 +150,26 @@ func assertInvalid(t testing.TB, err error, message string) {
 	}
 	if !strings.Contains(err.Error(), message) {
 		t.Fatalf("refused with\n  %v\nwant a message containing\n  %q", err, message)
+	}
+}
+
+// TestLongestNameBecomesReady shows the name limit is the real one, not a guess: a cluster
+// with a 52-character name gets its Services, its StatefulSet's pods (whose
+// controller-revision-hash label is <name>-<hash>) and reaches Ready.
+func TestLongestNameBecomesReady(t *testing.T) {
+	startOperator(t)
+	ns := namespace(t)
+	name := "n" + strings.Repeat("a", 50) + "z"
+	if err := env.Client.Create(context.Background(), newCluster(t, ns, name, `{}`)); err != nil {
+		t.Fatalf("a %d-character name was refused: %v", len(name), err)
+	}
+	nc := waitForStatusWithin(t, types.NamespacedName{Namespace: ns, Name: name}, 60*time.Second, func(nc *nacosv1alpha1.NacosCluster) error {
+		if nc.Status.Phase != nacosv1alpha1.PhaseReady {
+			return fmt.Errorf("phase %s", nc.Status.Phase)
+		}
+		return nil
+	})
+	if got := nc.Status.Members[2].Address; got != name+"-2."+name+"-headless."+ns+".svc.cluster.local:8848" {
+		t.Errorf("member 2 address = %q", got)
 	}
 }
