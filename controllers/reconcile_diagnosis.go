@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -116,7 +117,8 @@ func (r *NacosClusterReconciler) diagnose(nc *nacosv1alpha1.NacosCluster, s *nac
 	for i := range s.Members {
 		s.Members[i].Diagnosis = found[s.Members[i].Name]
 		for j, f := range s.Members[i].Diagnosis {
-			if j == 0 {
+			// A cluster-wide finding (ColdStart) is every member's first: say it once.
+			if j == 0 && !slices.Contains(summary, f.Message) {
 				summary = append(summary, f.Message)
 			}
 			if !previous[s.Members[i].Name+"/"+f.Code] && f.Code != nacosv1alpha1.DiagStillInitializing {

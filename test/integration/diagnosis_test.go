@@ -13,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -198,6 +199,12 @@ func TestDiagnosisOfUnhealthyMembers(t *testing.T) {
 					if len(m.Diagnosis) <= i+1 || m.Diagnosis[i+1].Code != want {
 						t.Fatalf("findings %+v, want %s at %d", m.Diagnosis, want, i+1)
 					}
+				}
+			}
+			// A finding every member shares (a cold start) is named once in the condition.
+			if c := meta.FindStatusCondition(nc.Status.Conditions, nacosv1alpha1.ConditionDistroInitialized); c != nil {
+				if _, cause, ok := strings.Cut(c.Message, "Likely cause: "); ok && strings.Count(cause, tc.text) > 1 {
+					t.Errorf("the likely cause repeats %q: %s", tc.text, c.Message)
 				}
 			}
 			if tc.code == nacosv1alpha1.DiagStillInitializing || tc.code == nacosv1alpha1.DiagColdStart {
