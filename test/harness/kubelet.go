@@ -237,12 +237,15 @@ func (k *Kubelet) logf(ctx context.Context, format string, args ...any) {
 	}
 }
 
+// stopAll stops every member outside the lock: a stopping member waits for its own
+// goroutines, which may be resolving a peer through the kubelet.
 func (k *Kubelet) stopAll() {
 	k.mu.Lock()
-	defer k.mu.Unlock()
-	for key, s := range k.pods {
+	pods := k.pods
+	k.pods = map[string]*podState{}
+	k.mu.Unlock()
+	for _, s := range pods {
 		s.stop()
-		delete(k.pods, key)
 	}
 }
 

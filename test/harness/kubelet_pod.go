@@ -253,6 +253,15 @@ func (k *Kubelet) writeStatus(ctx context.Context, pod *corev1.Pod, s *podState)
 			Name: c.Name, Image: c.Image, ImageID: "sim://" + strings.TrimPrefix(c.Image, "docker.io/"),
 			Ready: s.ready, Started: ptr.To(k.started(s)), State: state, LastTerminationState: last, RestartCount: restarts,
 		}}
+		// The other containers (the cluster.conf writer) run in process and are always up,
+		// so kubectl shows 2/2 for a ready member, as on a real node.
+		for _, other := range current.Spec.Containers {
+			if other.Name != c.Name {
+				current.Status.ContainerStatuses = append(current.Status.ContainerStatuses, corev1.ContainerStatus{
+					Name: other.Name, Image: other.Image, ImageID: "sim://" + other.Image, Ready: true, Started: ptr.To(true),
+					State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: *current.Status.StartTime}}})
+			}
+		}
 		return k.Client.Status().Update(ctx, current)
 	})
 	if err != nil {
