@@ -150,6 +150,9 @@ func (r *NacosClusterReconciler) SetupWithManager(mgr ctrl.Manager, maxConcurren
 // SetupWithManagerAs registers the controller with rec as the reconciler (tests wrap r to
 // count reconciles).
 func (r *NacosClusterReconciler) SetupWithManagerAs(mgr ctrl.Manager, maxConcurrent int, rec reconcile.Reconciler) error {
+	if _, limited := r.Recorder.(noteLimit); !limited && r.Recorder != nil {
+		r.Recorder = noteLimit{r.Recorder}
+	}
 	err := ctrl.NewControllerManagedBy(mgr).
 		For(&nacosv1alpha1.NacosCluster{}).
 		Owns(&appsv1.StatefulSet{}).

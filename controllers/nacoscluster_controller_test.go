@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -128,5 +129,21 @@ func TestReconcileMissingObjectIsNotAnError(t *testing.T) {
 	_, err := f.r.Reconcile(context.Background(), ctrl.Request{NamespacedName: types.NamespacedName{Namespace: "ns", Name: "gone"}})
 	if err != nil || f.statusWrites != 0 {
 		t.Fatalf("err = %v, writes = %d; want nil and 0", err, f.statusWrites)
+	}
+}
+
+func TestEventNotesFitTheAPIServerLimit(t *testing.T) {
+	long := strings.Repeat("nacos-1: Distro snapshot load failed, ", 60) + "ü"
+	got := limitNote(long)
+	if len(got) > maxEventNote || !utf8.ValidString(got) || !strings.HasSuffix(got, "(see kubectl describe nacos)") {
+		t.Fatalf("limitNote: %d bytes, valid UTF-8 %v, ends %q", len(got), utf8.ValidString(got), got[len(got)-40:])
+	}
+	if short := "nacos-1 healed"; limitNote(short) != short {
+		t.Fatalf("a short note changed: %q", limitNote(short))
+	}
+	// A cut inside a multi-byte rune backs up to its start.
+	edge := strings.Repeat("a", maxEventNote-31) + strings.Repeat("ü", 40)
+	if got := limitNote(edge); !utf8.ValidString(got) || len(got) > maxEventNote {
+		t.Fatalf("cut inside a rune: %d bytes, valid %v", len(got), utf8.ValidString(got))
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -34,9 +35,10 @@ type Env struct {
 	// Assets is the directory holding the control-plane binaries.
 	Assets string
 
-	env *envtest.Environment
-	kcm *controllerManager
-	dir string
+	env       *envtest.Environment
+	kcm       *controllerManager
+	dir       string
+	restarted []*exec.Cmd // kube-apiservers RestartAPIServer started
 }
 
 // Options select what to start besides etcd and kube-apiserver.
@@ -128,6 +130,7 @@ func (e *Env) Stop() error {
 	if e.kcm != nil {
 		errs = append(errs, e.kcm.stop())
 	}
+	e.stopRestarted()
 	if e.env != nil {
 		errs = append(errs, e.env.Stop())
 	}
