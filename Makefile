@@ -77,6 +77,11 @@ REAL_RUN ?= .
 test-nacos-operator: nacos-server netns-tools control-plane ## The operator on real members: create, rollouts, scaling, the seed's case, slow start, 3.0.3 (docs/real-nacos.md).
 	NACOS_REAL=1 KUBEBUILDER_ASSETS="$$(hack/control-plane.sh)" go test $(GOTEST_FLAGS) -timeout 45m -v -run '$(REAL_RUN)' ./test/realcluster/
 
+# E2E_SEED replays one seeded run of the operator-killed scenario (see docs/e2e.md).
+.PHONY: test-e2e
+test-e2e: manifests generate control-plane ## The operator binary against the sandbox: SIGKILLs, leader failover, API server restart, pause, PVC retention, tenancy, `make sandbox` itself.
+	NACOS_E2E=1 KUBEBUILDER_ASSETS="$$(hack/control-plane.sh)" go test $(GOTEST_FLAGS) -timeout 25m -parallel 4 -v ./test/e2e/
+
 .PHONY: control-plane
 control-plane: ## Build (once, cached under ~/.cache) etcd, kube-apiserver, kube-controller-manager and kubectl.
 	@K8S_VERSION=$(K8S_VERSION) hack/control-plane.sh >/dev/null

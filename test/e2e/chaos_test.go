@@ -14,9 +14,11 @@ import (
 	"github.com/nacos-operator/nacos-operator/test/sandbox"
 )
 
-// rolloutSpec is a cluster whose rollouts the tests time: no stabilization pause, so a run
-// measures the gates and the kills, not a fixed wait.
-const rolloutSpec = `rollout: {stabilizationDelay: 0s}`
+// rolloutSpec is the sample's rollout (leadership handed over before the leader restarts:
+// without it the election briefly fails the other members' readiness, seen here as two
+// members unavailable) without the stabilization pause, so a run measures the gates and the
+// kills rather than a fixed wait.
+const rolloutSpec = `rollout: {stabilizationDelay: 0s, transferRaftLeadership: true}`
 
 // seeds are the runs of TestOperatorKilledMidRollout: 20 by default, E2E_SEED=n replays one.
 func seeds(t *testing.T) []uint64 {
@@ -62,9 +64,9 @@ func TestOperatorKilledMidRollout(t *testing.T) {
 			op := startOperator(t, name, "--watch-namespaces="+ns)
 			key := createCluster(t, ns, "nacos", 3, rolloutSpec)
 			w := watch(t, key, 3)
-			restart(t, key)
+			at := restart(t, key)
 			kills := 1 + rng.IntN(3)
-			var at []string
+			var pauses []string
 			for range kills {
 				pause := time.Duration(rng.IntN(6000)) * time.Millisecond
 				// The kill point itself is the seeded input, not a synchronisation.
@@ -72,11 +74,11 @@ func TestOperatorKilledMidRollout(t *testing.T) {
 				if err := op.Kill(); err != nil {
 					t.Fatal(err)
 				}
-				at = append(at, pause.String())
+				pauses = append(pauses, pause.String())
 				op = startOperator(t, name, "--watch-namespaces="+ns)
 			}
-			t.Logf("seed %d: operator killed %d times, after %s (replay: E2E_SEED=%d make test-e2e)", seed, kills, strings.Join(at, ", "), seed)
-			rolledOut(t, key, 3, 2*time.Minute)
+			t.Logf("seed %d: operator killed %d times, after %s (replay: E2E_SEED=%d make test-e2e)", seed, kills, strings.Join(pauses, ", "), seed)
+			rolledOut(t, key, 3, at, 2*time.Minute)
 			onceEach(t, w.check(t), 3)
 		})
 	}
@@ -93,13 +95,13 @@ func TestLeaderFailoverMidRollout(t *testing.T) {
 	key := createCluster(t, ns, "nacos", 3, rolloutSpec)
 	leader, follower := leaderOf(t, a, b)
 	w := watch(t, key, 3)
-	restart(t, key)
+	at := restart(t, key)
 	firstDeletion(t, w)
 	if err := leader.Kill(); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	rolledOut(t, key, 3, 2*time.Minute)
+	rolledOut(t, key, 3, at, 2*time.Minute)
 	onceEach(t, w.check(t), 3)
 	if metric(t, follower.Metrics, "leader_election_master_status") != 1 {
 		t.Fatalf("%s finished the rollout without holding the lease", follower.Name)
@@ -142,11 +144,11 @@ func TestAPIServerRestartMidRollout(t *testing.T) {
 	startOperator(t, "apiserver-restart", "--watch-namespaces="+ns)
 	key := createCluster(t, ns, "nacos", 3, rolloutSpec)
 	w := watch(t, key, 3)
-	restart(t, key)
+	at := restart(t, key)
 	firstDeletion(t, w)
 	if err := box.Env.RestartAPIServer(3 * time.Second); err != nil {
 		t.Fatal(err)
 	}
-	rolledOut(t, key, 3, 3*time.Minute)
+	rolledOut(t, key, 3, at, 3*time.Minute)
 	onceEach(t, w.check(t), 3)
 }

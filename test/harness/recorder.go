@@ -40,6 +40,7 @@ type Recorder struct {
 	inBlip     bool
 	fresh      map[string]bool // pods recreated while recording that have not been Ready yet
 	history    []string        // every pod event, for failure messages
+	cs         kubernetes.Interface
 	cancel     context.CancelFunc
 	done       chan struct{}
 }
@@ -69,18 +70,8 @@ func StartRecorder(t testing.TB, cfg *rest.Config, ns string, replicas int, memb
 	for i := range list.Items {
 		pods[list.Items[i].Name] = &list.Items[i]
 	}
-	// A retrying watch resumes from the last event after the API server restarts (the e2e
-	// scenario), so no pod event is lost to the outage.
-	w, err := watchtools.NewRetryWatcherWithContext(ctx, list.ResourceVersion, &cache.ListWatch{
-		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-			return cs.CoreV1().Pods(ns).Watch(ctx, o)
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &Recorder{ns: ns, replicas: replicas, members: members, cancel: cancel, done: make(chan struct{}), fresh: map[string]bool{}}
-	go r.run(w, pods)
+	r := &Recorder{ns: ns, replicas: replicas, members: members, cancel: cancel, done: make(chan struct{}), fresh: map[string]bool{}, cs: cs}
+	go r.run(ctx, list.ResourceVersion, pods)
 	t.Cleanup(r.Stop)
 	return r
 }
@@ -91,10 +82,67 @@ func (r *Recorder) Stop() {
 	<-r.done
 }
 
-func (r *Recorder) run(w watch.Interface, pods map[string]*corev1.Pod) {
+// run follows the pods with a retrying watch. When the watch ends anyway (the API server
+// restarted and its watch cache no longer holds our resource version: 410 Gone) it lists
+// again: a pod whose UID changed in the gap was deleted unseen, which is recorded as such
+// (its invariants could not be checked at that moment), and the watch resumes.
+func (r *Recorder) run(ctx context.Context, rv string, pods map[string]*corev1.Pod) {
 	defer close(r.done)
-	defer w.Stop()
 	deleting := map[string]bool{}
+	for {
+		w, err := watchtools.NewRetryWatcherWithContext(ctx, rv, &cache.ListWatch{
+			WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
+				return r.cs.CoreV1().Pods(r.ns).Watch(ctx, o)
+			},
+		})
+		if err == nil {
+			r.follow(w, pods, deleting)
+			w.Stop()
+		}
+		for ctx.Err() == nil {
+			if rv, err = r.relist(ctx, pods, deleting); err == nil {
+				break
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+		}
+		if ctx.Err() != nil {
+			return
+		}
+	}
+}
+
+func (r *Recorder) relist(ctx context.Context, pods map[string]*corev1.Pod, deleting map[string]bool) (string, error) {
+	list, err := r.cs.CoreV1().Pods(r.ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return "", err
+	}
+	now := map[string]*corev1.Pod{}
+	for i := range list.Items {
+		now[list.Items[i].Name] = &list.Items[i]
+	}
+	for name, old := range pods {
+		if p, ok := now[name]; (!ok || p.UID != old.UID) && !deleting[string(old.UID)] {
+			deleting[string(old.UID)] = true
+			r.mu.Lock()
+			r.deletions = append(r.deletions, name)
+			r.leaders = append(r.leaders, "")
+			r.history = append(r.history, fmt.Sprintf("%s %s deleted during a watch gap (uid=%s): not checked", time.Now().Format("15:04:05.000"), name, string(old.UID)[:8]))
+			r.mu.Unlock()
+		}
+	}
+	for k := range pods {
+		delete(pods, k)
+	}
+	for k, v := range now {
+		pods[k] = v
+	}
+	return list.ResourceVersion, nil
+}
+
+func (r *Recorder) follow(w watch.Interface, pods map[string]*corev1.Pod, deleting map[string]bool) {
 	for ev := range w.ResultChan() {
 		pod, ok := ev.Object.(*corev1.Pod)
 		if !ok {
