@@ -162,8 +162,11 @@ func TestPVCRetention(t *testing.T) {
 				t.Fatal(err)
 			}
 			poll(t, 60*time.Second, func(ctx context.Context) error {
-				if err := box.Env.Client.Get(ctx, key, &nacosv1alpha1.NacosCluster{}); !apierrors.IsNotFound(err) {
-					return fmt.Errorf("NacosCluster still there: %v", err)
+				switch err := box.Env.Client.Get(ctx, key, &nacosv1alpha1.NacosCluster{}); {
+				case err == nil:
+					return fmt.Errorf("NacosCluster still there")
+				case !apierrors.IsNotFound(err):
+					return fmt.Errorf("get NacosCluster: %w", err)
 				}
 				if pods := podUIDs(t, key); len(pods) > 0 {
 					return fmt.Errorf("pods left: %v", pods)

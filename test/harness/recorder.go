@@ -117,7 +117,7 @@ func (r *Recorder) run(ctx context.Context, rv string, pods map[string]*corev1.P
 func (r *Recorder) relist(ctx context.Context, pods map[string]*corev1.Pod, deleting map[string]bool) (string, error) {
 	list, err := r.cs.CoreV1().Pods(r.ns).List(ctx, metav1.ListOptions{})
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("relist pods: %w", err)
 	}
 	now := map[string]*corev1.Pod{}
 	for i := range list.Items {

@@ -45,9 +45,9 @@ func serveControl(s *Sandbox) (*controlServer, error) {
 		_, _ = io.WriteString(w, msg+"\n")
 	})
 	mux.HandleFunc("GET /status", func(w http.ResponseWriter, _ *http.Request) {
-		fmt.Fprintf(w, "pid %d\nkubeconfig %s\n", os.Getpid(), s.Kubeconfig)
+		_, _ = fmt.Fprintf(w, "pid %d\nkubeconfig %s\n", os.Getpid(), s.Kubeconfig)
 		for _, f := range s.faults.active() {
-			fmt.Fprintf(w, "fault %s\n", f)
+			_, _ = fmt.Fprintf(w, "fault %s\n", f)
 		}
 	})
 	c := &controlServer{srv: &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}, l: l}
@@ -58,7 +58,10 @@ func serveControl(s *Sandbox) (*controlServer, error) {
 func (c *controlServer) close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	return c.srv.Shutdown(ctx)
+	if err := c.srv.Shutdown(ctx); err != nil {
+		return fmt.Errorf("stop control socket: %w", err)
+	}
+	return nil
 }
 
 // controlClient talks to the sandbox that owns dir.

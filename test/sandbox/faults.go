@@ -118,7 +118,7 @@ func (s *Sandbox) simFault(p pod, f Fault) (string, error) {
 	case DistroStuck:
 		s.faults.update(p, func(c *sim.Faults) { c.DistroStuck = true })
 		if err := s.Kubelet.Restart(p.ns, p.name, "restarted by the sandbox's distro-stuck fault"); err != nil {
-			return "", err
+			return "", fmt.Errorf("restart %s: %w", p.key(), err)
 		}
 		return p.name + " restarted; its Distro snapshot loads fail until `heal`", nil
 	case Hang:
@@ -130,7 +130,7 @@ func (s *Sandbox) simFault(p pod, f Fault) (string, error) {
 		return p.name + " is cut off from its peers (ports 9848, 9849, 7848); its HTTP API answers", nil
 	case Crash:
 		if err := s.Kubelet.Restart(p.ns, p.name, "killed by the sandbox's crash fault"); err != nil {
-			return "", err
+			return "", fmt.Errorf("restart %s: %w", p.key(), err)
 		}
 		return p.name + " crashed; the kubelet started it again", nil
 	case Heal:
@@ -156,7 +156,7 @@ func (s *Sandbox) realFault(namespace, name string, f Fault) (string, error) {
 	case DistroStuck:
 		s.real.DropAtStart(namespace, name, distro...)
 		if err := m.DropPorts(distro...); err != nil {
-			return "", err
+			return "", fmt.Errorf("drop ports of %s: %w", name, err)
 		}
 		m.Crash()
 		return name + " killed behind a drop of port 9849; it restarts after the kubelet's back-off and cannot load Distro", nil
@@ -166,7 +166,7 @@ func (s *Sandbox) realFault(namespace, name string, f Fault) (string, error) {
 	case Partition:
 		s.real.DropAtStart(namespace, name, partition...)
 		if err := m.DropPorts(partition...); err != nil {
-			return "", err
+			return "", fmt.Errorf("drop ports of %s: %w", name, err)
 		}
 		return name + " cut off from its peers: ports 9848, 9849 and 7848 dropped in its namespace", nil
 	case Crash:
@@ -176,7 +176,7 @@ func (s *Sandbox) realFault(namespace, name string, f Fault) (string, error) {
 		s.real.DropAtStart(namespace, name)
 		m.Resume()
 		if err := m.Heal(); err != nil {
-			return "", err
+			return "", fmt.Errorf("heal %s: %w", name, err)
 		}
 		return name + " healed (SIGCONT, drops lifted)", nil
 	}

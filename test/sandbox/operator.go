@@ -88,7 +88,7 @@ func (o *Operator) waitHealthy(timeout time.Duration) error {
 	for time.Now().Before(deadline) {
 		select {
 		case <-o.done:
-			return fmt.Errorf("operator %s exited at start (%v):\n%s", o.Name, o.err, o.Tail(4096))
+			return fmt.Errorf("operator %s exited at start (%w):\n%s", o.Name, o.err, o.Tail(4096))
 		default:
 		}
 		if resp, err := c.Get(o.Health + "/healthz"); err == nil {

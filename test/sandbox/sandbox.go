@@ -73,10 +73,10 @@ func Start(opts Options) (*Sandbox, error) {
 
 func (s *Sandbox) start() error {
 	started := time.Now()
-	fmt.Fprintln(s.opts.Log, "sandbox: starting etcd, kube-apiserver and kube-controller-manager")
+	_, _ = fmt.Fprintln(s.opts.Log, "sandbox: starting etcd, kube-apiserver and kube-controller-manager")
 	var err error
 	if s.Env, err = harness.Start(harness.Options{ControllerManager: true}); err != nil {
-		return err
+		return fmt.Errorf("sandbox: %w", err)
 	}
 	s.Kubeconfig = filepath.Join(s.Dir, "kubeconfig")
 	data, err := os.ReadFile(s.Env.Kubeconfig)
@@ -101,7 +101,7 @@ func (s *Sandbox) start() error {
 	if s.control, err = serveControl(s); err != nil {
 		return err
 	}
-	fmt.Fprintf(s.opts.Log, "sandbox: control plane and kubelet up in %s\n", time.Since(started).Round(100*time.Millisecond))
+	_, _ = fmt.Fprintf(s.opts.Log, "sandbox: control plane and kubelet up in %s\n", time.Since(started).Round(100*time.Millisecond))
 	return nil
 }
 
@@ -157,5 +157,8 @@ func claimDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create %s: %w", dir, err)
 	}
-	return os.WriteFile(filepath.Join(dir, "pid"), fmt.Appendf(nil, "%d\n", os.Getpid()), 0o600)
+	if err := os.WriteFile(filepath.Join(dir, "pid"), fmt.Appendf(nil, "%d\n", os.Getpid()), 0o600); err != nil {
+		return fmt.Errorf("write pid file: %w", err)
+	}
+	return nil
 }

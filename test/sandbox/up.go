@@ -37,18 +37,18 @@ func Up(o UpOptions) (err error) {
 	}
 	var op *Operator
 	defer func() {
-		fmt.Fprintln(log, "sandbox: stopping the operator, the members and the control plane")
+		_, _ = fmt.Fprintln(log, "sandbox: stopping the operator, the members and the control plane")
 		if op != nil {
 			err = errors.Join(err, op.Stop())
 		}
 		err = errors.Join(err, s.Stop())
 		if err == nil {
-			fmt.Fprintf(log, "sandbox: stopped; %s removed\n", o.Dir)
+			_, _ = fmt.Fprintf(log, "sandbox: stopped; %s removed\n", o.Dir)
 		}
 	}()
 	binary := o.Operator
 	if binary == "" {
-		fmt.Fprintln(log, "sandbox: building the operator binary")
+		_, _ = fmt.Fprintln(log, "sandbox: building the operator binary")
 		if binary, err = BuildOperator(s.Dir); err != nil {
 			return err
 		}
@@ -58,18 +58,18 @@ func Up(o UpOptions) (err error) {
 	if op, err = s.StartOperator(binary, "operator"); err != nil {
 		return err
 	}
-	fmt.Fprintf(log, "sandbox: operator running (pid %d, log %s)\n", op.Pid(), op.LogPath)
+	_, _ = fmt.Fprintf(log, "sandbox: operator running (pid %d, log %s)\n", op.Pid(), op.LogPath)
 	if o.Sample != "" {
 		if err := s.Kubectl(ctx, "apply", "-f", o.Sample); err != nil {
 			return err
 		}
 		start := time.Now()
-		fmt.Fprintf(log, "sandbox: applied %s; waiting for Ready\n", o.Sample)
+		_, _ = fmt.Fprintf(log, "sandbox: applied %s; waiting for Ready\n", o.Sample)
 		if err := s.WaitAllReady(ctx, "default", 10*time.Minute); err != nil {
 			printNext(s, op)
 			return err
 		}
-		fmt.Fprintf(log, "sandbox: Ready after %s\n", time.Since(start).Round(100*time.Millisecond))
+		_, _ = fmt.Fprintf(log, "sandbox: Ready after %s\n", time.Since(start).Round(100*time.Millisecond))
 	}
 	printNext(s, op)
 	<-ctx.Done()
@@ -107,10 +107,10 @@ func (s *Sandbox) Kubectl(ctx context.Context, args ...string) error {
 
 // WaitAllReady waits until every NacosCluster of the namespace is Ready.
 func (s *Sandbox) WaitAllReady(ctx context.Context, namespace string, timeout time.Duration) error {
-	return harness.Eventually(ctx, timeout, func(ctx context.Context) (bool, error) {
+	err := harness.Eventually(ctx, timeout, func(ctx context.Context) (bool, error) {
 		list := &nacosv1alpha1.NacosClusterList{}
 		if err := s.Env.Client.List(ctx, list, client.InNamespace(namespace)); err != nil {
-			return false, err
+			return false, fmt.Errorf("list NacosClusters: %w", err)
 		}
 		if len(list.Items) == 0 {
 			return false, fmt.Errorf("no NacosCluster in %s", namespace)
@@ -122,6 +122,10 @@ func (s *Sandbox) WaitAllReady(ctx context.Context, namespace string, timeout ti
 		}
 		return true, nil
 	})
+	if err != nil {
+		return fmt.Errorf("wait for Ready: %w", err)
+	}
+	return nil
 }
 
 func readyMessage(c *nacosv1alpha1.NacosCluster) string {

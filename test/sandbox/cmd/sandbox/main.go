@@ -53,9 +53,12 @@ func up(args []string) error {
 	fs.BoolVar(&o.Real, "real", os.Getenv("NACOS") == "real", "run real Nacos JVMs (root, make nacos-server; env NACOS=real)")
 	fs.StringVar(&o.Sample, "sample", "config/samples/nacos_v1alpha1_nacoscluster.yaml", "manifest applied once the operator runs (empty: none)")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return fmt.Errorf("sandbox up: %w", err)
 	}
-	return sandbox.Up(o)
+	if err := sandbox.Up(o); err != nil {
+		return fmt.Errorf("sandbox up: %w", err)
+	}
+	return nil
 }
 
 func fault(args []string) error {
@@ -67,11 +70,11 @@ func fault(args []string) error {
 		for _, f := range sandbox.Faults() {
 			names = append(names, string(f))
 		}
-		fmt.Fprintf(fs.Output(), "usage: sandbox fault [-n NAMESPACE] POD %s\n", strings.Join(names, "|"))
+		_, _ = fmt.Fprintf(fs.Output(), "usage: sandbox fault [-n NAMESPACE] POD %s\n", strings.Join(names, "|"))
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return err
+		return fmt.Errorf("sandbox fault: %w", err)
 	}
 	if fs.NArg() != 2 {
 		fs.Usage()
@@ -79,11 +82,11 @@ func fault(args []string) error {
 	}
 	f, err := sandbox.ParseFault(fs.Arg(1))
 	if err != nil {
-		return err
+		return fmt.Errorf("sandbox fault: %w", err)
 	}
 	msg, err := sandbox.SendFault(*dir, *ns, fs.Arg(0), f)
 	if err != nil {
-		return err
+		return fmt.Errorf("sandbox fault: %w", err)
 	}
 	fmt.Println(msg)
 	return nil
