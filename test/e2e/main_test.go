@@ -8,6 +8,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -104,6 +106,7 @@ func namespace(t testing.TB) string {
 func createCluster(t testing.TB, ns, name string, replicas int, specYAML string) types.NamespacedName {
 	t.Helper()
 	key := applyCluster(t, ns, name, replicas, specYAML)
+	describeOnFailure(t, key)
 	waitReady(t, key, replicas, 90*time.Second)
 	return key
 }
@@ -169,7 +172,8 @@ func poll(t testing.TB, d time.Duration, cond func(ctx context.Context) error) {
 	var last error
 	err := harness.Eventually(context.Background(), d, func(ctx context.Context) (bool, error) {
 		err := cond(ctx)
-		if err == nil || ctx.Err() == nil {
+		// Keep the condition's own reason, not the deadline cutting its last call short.
+		if err == nil || ctx.Err() == nil && !strings.Contains(err.Error(), "would exceed context deadline") {
 			last = err
 		}
 		return err == nil, err
@@ -229,5 +233,18 @@ func rolledOut(t testing.TB, key types.NamespacedName, n int, restartedAt string
 			return fmt.Errorf("phase %s: %s", nc.Status.Phase, conditionText(nc, nacosv1alpha1.ConditionProgressing))
 		}
 		return caughtUp(nc)
+	})
+}
+
+// describeOnFailure prints what kubectl describe says of a cluster when the test fails, so
+// a stuck run explains itself before its namespace is deleted.
+func describeOnFailure(t testing.TB, key types.NamespacedName) {
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		out, err := exec.Command(filepath.Join(box.Env.Assets, "kubectl"), "--kubeconfig="+box.Kubeconfig,
+			"describe", "nacos", "-n", key.Namespace, key.Name).CombinedOutput()
+		t.Logf("kubectl describe nacos %s (%v):\n%s", key, err, out)
 	})
 }
