@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -90,24 +91,12 @@ func TestPauseHoldsARestartUntilResumed(t *testing.T) {
 	})
 	// Several reconciles (one a second) while paused: none may delete a member.
 	time.Sleep(5 * time.Second) // the observation window itself; nothing is awaited
-	if after := podUIDs(t, key); !mapsEqual(after, before) {
+	if after := podUIDs(t, key); !maps.Equal(after, before) {
 		t.Fatalf("a member restarted while paused: %v -> %v", before, after)
 	}
 	patchCluster(t, key, `{"spec":{"rollout":{"paused":false}}}`)
 	rolledOut(t, key, 3, at, 2*time.Minute)
 	onceEach(t, w.check(t), 3)
-}
-
-func mapsEqual(a, b map[string]types.UID) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 // claims lists the cluster's PersistentVolumeClaims by name.

@@ -187,11 +187,7 @@ func poll(t testing.TB, d time.Duration, cond func(ctx context.Context) error) {
 func restart(t testing.TB, key types.NamespacedName) string {
 	t.Helper()
 	at := time.Now().UTC().Format(time.RFC3339Nano)
-	patch := fmt.Sprintf(`{"metadata":{"annotations":{%q:%q}}}`, nacosv1alpha1.AnnotationRestartedAt, at)
-	if err := box.Env.Client.Patch(context.Background(), &nacosv1alpha1.NacosCluster{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}},
-		client.RawPatch(types.MergePatchType, []byte(patch))); err != nil {
-		t.Fatal(err)
-	}
+	patchCluster(t, key, fmt.Sprintf(`{"metadata":{"annotations":{%q:%q}}}`, nacosv1alpha1.AnnotationRestartedAt, at))
 	return at
 }
 

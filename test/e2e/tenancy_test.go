@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -35,7 +36,7 @@ func TestTwoClustersInOneNamespace(t *testing.T) {
 			t.Errorf("alpha's %s was not restarted", name)
 		}
 	}
-	if got := podUIDs(t, beta); !mapsEqual(got, betaPods) {
+	if got := podUIDs(t, beta); !maps.Equal(got, betaPods) {
 		t.Fatalf("beta restarted by alpha's rollout: %v -> %v", betaPods, got)
 	}
 	for _, key := range []types.NamespacedName{alpha, beta} {

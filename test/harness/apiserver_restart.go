@@ -52,14 +52,9 @@ func (e *Env) RestartAPIServer(down time.Duration) error {
 // stopRestarted ends the API servers RestartAPIServer started (envtest knows only its own).
 func (e *Env) stopRestarted() {
 	for _, cmd := range e.restarted {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
 		done := make(chan struct{})
 		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			_ = cmd.Process.Kill()
-		}
+		EndGroup(cmd.Process.Pid, syscall.SIGTERM, done, 20*time.Second)
 	}
 }
 

@@ -53,13 +53,7 @@ func startControllerManager(assets, kubeconfig, dir string) (*controllerManager,
 func (m *controllerManager) stop() error {
 	var err error
 	m.once.Do(func() {
-		_ = syscall.Kill(-m.cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-m.done:
-		case <-time.After(10 * time.Second):
-			_ = syscall.Kill(-m.cmd.Process.Pid, syscall.SIGKILL)
-			<-m.done
-		}
+		EndGroup(m.cmd.Process.Pid, syscall.SIGTERM, m.done, 10*time.Second)
 		err = m.log.Close()
 		var exitErr *exec.ExitError
 		if m.err != nil && !errors.As(m.err, &exitErr) {

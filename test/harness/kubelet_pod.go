@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -183,7 +184,7 @@ func project(s *podState, data map[string]string) error {
 // refreshProjection reprojects the ConfigMap when it changed, after ProjectionDelay.
 func (k *Kubelet) refreshProjection(ctx context.Context, s *podState, pod *corev1.Pod) {
 	data, err := k.configMapData(ctx, pod)
-	if err != nil || mapsEqual(data, s.projected) {
+	if err != nil || maps.Equal(data, s.projected) {
 		s.pending = time.Time{}
 		return
 	}
@@ -194,18 +195,6 @@ func (k *Kubelet) refreshProjection(ctx context.Context, s *podState, pod *corev
 		s.pending = time.Time{}
 		_ = project(s, data)
 	}
-}
-
-func mapsEqual(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 // writeStatus reports the pod Running with its IP and readiness.

@@ -114,13 +114,7 @@ func (o *Operator) Stop() error { return o.end(syscall.SIGTERM) }
 func (o *Operator) end(sig syscall.Signal) error {
 	var err error
 	o.once.Do(func() {
-		_ = syscall.Kill(-o.cmd.Process.Pid, sig)
-		select {
-		case <-o.done:
-		case <-time.After(10 * time.Second):
-			_ = syscall.Kill(-o.cmd.Process.Pid, syscall.SIGKILL)
-			<-o.done
-		}
+		harness.EndGroup(o.cmd.Process.Pid, sig, o.done, 10*time.Second)
 		var exit *exec.ExitError
 		if o.err != nil && !errors.As(o.err, &exit) {
 			err = o.err
