@@ -123,13 +123,22 @@ func ledGroups(m observe.Member) []string {
 // protocol is not ready (ServerStatusManager checks Distro first).
 const noLeaderMessage = "No leader for raft"
 
-// distroInitialized: naming UP (warmup on makes that mean Distro loaded), or DOWN for want of
-// a Raft leader, which Nacos reports only once Distro is initialized.
+// distroInitialized: naming UP (warmup on makes that mean Distro loaded); DOWN for want of a
+// Raft leader, which Nacos reports only once Distro is initialized; or DOWN with no message.
+// The status is refreshed every 5 s but the message is computed on each call and is empty
+// once the member is ready, so a message-less DOWN is a member that has just loaded Distro
+// (real 3.0.3 answered so on a cold start) or whose status an operator overrode.
 func distroInitialized(m observe.Member) bool {
 	if m.Err != nil || !m.Probed {
 		return false
 	}
-	return m.Naming.Status == "UP" || strings.HasPrefix(m.Naming.Message, noLeaderMessage)
+	switch {
+	case m.Naming.Status == "UP":
+		return true
+	case m.Naming.Status == "DOWN":
+		return m.Naming.Message == "" || strings.HasPrefix(m.Naming.Message, noLeaderMessage)
+	}
+	return false
 }
 
 // problem describes why one member fails a check, for condition messages.

@@ -169,6 +169,25 @@ func TestNoLeaderNamingMessageIsARaftProblemNotDistro(t *testing.T) {
 	}
 }
 
+// The naming status lags Distro by up to its 5 s refresh; the message does not. Recorded on
+// real 3.0.3 (internal/nacos/testdata/real-3.0.3/cluster-loading).
+func TestMessagelessNamingDownMeansDistroJustLoaded(t *testing.T) {
+	o := healthy(3)
+	o.Members[1].Naming = nacos.NamingStatus{Status: "DOWN"}
+	o.Members[1].Readiness = nacos.Readiness{Message: "naming not in readiness"}
+	r := Compute(o, false, false)
+	if c := cond(r, nacosv1alpha1.ConditionDistroInitialized); c.Status != metav1.ConditionTrue || r.DistroInitializedMembers != 3 {
+		t.Errorf("DistroInitialized %+v (%d members)", c, r.DistroInitializedMembers)
+	}
+	if r.Ready || r.Members[1].Health != nacosv1alpha1.HealthNotReady || r.Members[1].Message != "naming not in readiness" {
+		t.Errorf("ready %v member %+v: still not ready until its status refreshes", r.Ready, r.Members[1])
+	}
+	o.Members[1].Naming.Status = "STARTING"
+	if r := Compute(o, false, false); r.DistroInitializedMembers != 2 {
+		t.Errorf("a message-less STARTING counted as initialized: %d", r.DistroInitializedMembers)
+	}
+}
+
 func TestMemberMessageCarriesItsViewFindings(t *testing.T) {
 	o := healthy(3)
 	view := append([]nacos.Member(nil), o.Members[0].View...)

@@ -7,6 +7,9 @@ var known = []Known{
 	{Version: "*", State: "raft-healed", Where: `nodes-v[13]*: $.data\[*\].extendInfo.*`,
 		Why: "right after it turns ready a real member may not have exchanged member reports with every peer (Distro loads over its own gRPC link); the simulator loads Distro only from peers it has exchanged reports with. The operator's membership gate waits for versions either way"},
 	{Version: "*", State: "raft-healed", Where: "view.Members", Why: "as above: peers listed without a version for a few seconds"},
+	{Version: "*", State: "cluster-loading:loaded*", Where: `nodes-v[13]*: $.data\[*\].extendInfo.*`,
+		Why: "as for raft-healed: a real member of a cold start may load Distro before it has exchanged member reports"},
+	{Version: "*", State: "cluster-loading:loaded*", Where: "view.Members", Why: "as above"},
 	{Version: "3.*", State: "*", Where: "state-v3: $.data.auth_enabled",
 		Why: "real 3.0.3 answers auth_enabled true or false from one call to the next on the same member (two web contexts publish the auth module state); the operator does not read it"},
 	{Version: "3.*", State: "*", Where: "view.State", Why: "as above: only auth_enabled differs"},
@@ -16,6 +19,4 @@ var known = []Known{
 		Why: "real 3.0.3 answers the 2.x console paths (state, liveness, readiness) on 8848 with 404 or 410 from one call to the next; the client treats both as 'not this major' and uses the 3.x paths"},
 	{Version: "3.*", State: "*", Where: `[ns]*-v3: $.data*.extendInfo.raftMetaData.metaDataMap.naming_persistent_service`,
 		Why: "a standalone 3.0.3 member published the naming_persistent_service group in one run and not in the next; the operator reads group leaders only of the groups a member lists"},
-	{Version: "3.*", State: "cluster-loading", Where: "*",
-		Why: "the first answer races the first Distro load: real 2.5.1 answered before it (not ready), real 3.0.3 after (ready); the simulator gives the not-yet-loaded answer, which both versions give when a peer is slow"},
 }

@@ -23,6 +23,7 @@ type simDriver struct {
 	faults      map[string]sim.Faults // pod name -> faults it starts with
 	startDelay  time.Duration         // sim.Config.StartDelay of every member
 	reportDelay time.Duration         // sim.Periods.ReportDelay of every member (0: fast)
+	statusDelay time.Duration         // sim.Periods.StatusUpdate of every member (0: fast)
 }
 
 var loopback struct {
@@ -55,6 +56,9 @@ func (d *simDriver) start(cluster string) error {
 			c.StartDelay = d.startDelay
 			if d.reportDelay > 0 {
 				c.Periods.ReportDelay = d.reportDelay
+			}
+			if d.statusDelay > 0 {
+				c.Periods.StatusUpdate = d.statusDelay
 			}
 		},
 	}
@@ -118,11 +122,11 @@ func (d *simDriver) allReady(ctx context.Context) error {
 // step is one action or wait on the way to a state.
 type step func(ctx context.Context) error
 
-// reach brings a fresh simulated cluster to the state, step by step.
-func (d *simDriver) reach(ctx context.Context, st State) error {
-	steps, ok := d.paths()[st.Name]
+// reach brings a fresh simulated cluster to the state's outcome (Outcomes), step by step.
+func (d *simDriver) reach(ctx context.Context, outcome string) error {
+	steps, ok := d.paths()[outcome]
 	if !ok {
-		return fmt.Errorf("simulator: no way to reach state %s", st.Name)
+		return fmt.Errorf("simulator: no way to reach %s", outcome)
 	}
 	for _, s := range steps {
 		if err := s(ctx); err != nil {
@@ -154,8 +158,15 @@ func (d *simDriver) paths() map[string][]step {
 		// The real member's port stays closed for its first minute.
 		"cluster-starting": {d.do(func() error { return d.startDelayed(time.Minute) })},
 		"cluster-loading":  {d.startLoading},
-		"cluster-healthy":  healthy,
-		"peer-stopped":     stopped,
+		// The other outcomes of the race (Outcomes): member 0 opened late enough to have
+		// exchanged member reports, to have loaded Distro before its naming status was
+		// refreshed (every 5 s), or to be ready.
+		"cluster-loading:reported": {d.startLoadingReported},
+		"cluster-loading:loaded-unrefreshed": {d.do(func() error { d.statusDelay = time.Minute; return d.start("nacos") }),
+			d.until("member 0 loaded Distro", func(context.Context) bool { return d.member(0).DistroInitialized() })},
+		"cluster-loading:loaded": {d.do(func() error { return d.start("nacos") }), d.until("member 0 ready", d.ready(0))},
+		"cluster-healthy":        healthy,
+		"peer-stopped":           stopped,
 		"peer-restarted": append(append([]step(nil), stopped...), d.restart(2, sim.Faults{}),
 			d.until("member 2 back", func(ctx context.Context) bool { return d.ready(2)(ctx) && d.listed(0, 2, "UP")(ctx) })),
 		"distro-blocked":      distro,
@@ -201,15 +212,37 @@ func (d *simDriver) startLoading(ctx context.Context) error {
 	return d.wait(ctx, "member 0 answers", d.answers(0))
 }
 
-// SimRecord runs the call sequence against simulated members in the state.
-func SimRecord(ctx context.Context, version, root string, st State) (Saved, error) {
+// startLoadingReported is startLoading with member reports at their normal pace: member 0
+// has not loaded Distro but already lists both peers with their versions.
+func (d *simDriver) startLoadingReported(ctx context.Context) error {
+	d.faults["nacos-0"] = sim.Faults{DistroStuck: true}
+	if err := d.start("nacos"); err != nil {
+		return err
+	}
+	return d.wait(ctx, "member 0 lists its peers with versions", func(ctx context.Context) bool {
+		members, err := d.pods.Client(0).Members(ctx)
+		if err != nil || len(members) != 3 {
+			return false
+		}
+		for _, m := range members {
+			if m.Version == "" {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// SimRecord runs the call sequence against simulated members in one outcome of a state
+// (Outcomes; the state's name for the state itself).
+func SimRecord(ctx context.Context, version, root string, st State, outcome string) (Saved, error) {
 	d := newSimDriver(version, root)
 	defer func() {
 		if d.pods != nil {
 			d.pods.Close()
 		}
 	}()
-	if err := d.reach(ctx, st); err != nil {
+	if err := d.reach(ctx, outcome); err != nil {
 		return Saved{}, err
 	}
 	rec, err := Probe(ctx, d.pods.Dial(st.Member), d.major, st.Cred)
