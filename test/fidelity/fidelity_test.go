@@ -1,7 +1,9 @@
 package fidelity
 
 import (
+	"fmt"
 	"reflect"
+	"sync"
 	"testing"
 )
 
@@ -38,6 +40,28 @@ func compareWithSimulator(t *testing.T, version string, real Saved) {
 			t.Errorf("%s %s (as %s): %s", version, real.State, j.Outcome, d)
 		}
 	}
+	mismatches.add(fmt.Sprintf("%s %s: real view %+v matched none of %v", version, real.State, real.View, Outcomes(real.State)))
+}
+
+// mismatches collects one line per failed comparison so the live lane can repeat them last:
+// CI shows only the end of a long log.
+var mismatches mismatchLog
+
+type mismatchLog struct {
+	sync.Mutex
+	lines []string
+}
+
+func (m *mismatchLog) add(line string) {
+	m.Lock()
+	defer m.Unlock()
+	m.lines = append(m.lines, line)
+}
+
+func (m *mismatchLog) all() []string {
+	m.Lock()
+	defer m.Unlock()
+	return append([]string(nil), m.lines...)
 }
 
 // recorded loads every recorded state of a version; a missing directory fails the test (the

@@ -30,6 +30,11 @@ func TestRealServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(network.Close)
+	t.Cleanup(func() {
+		for _, line := range mismatches.all() {
+			t.Log(line)
+		}
+	})
 	for _, v := range versions {
 		t.Run(v, func(t *testing.T) {
 			if _, err := realnacos.ServerDir(v); err != nil {
