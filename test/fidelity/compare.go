@@ -221,6 +221,7 @@ func unionKeys(a, b map[string]any) []string {
 // the operator (docs/simulator.md lists the same).
 type Known struct {
 	Version, State, Where string // path.Match patterns
+	Real                  string // a path.Match pattern over Difference.Real; empty: any
 	Why                   string
 }
 
@@ -231,6 +232,11 @@ func Tolerated(known []Known, version, state string, d Difference) (string, bool
 		okS, _ := path.Match(k.State, state)
 		if !okV || !okS {
 			continue
+		}
+		if k.Real != "" {
+			if ok, _ := path.Match(k.Real, d.Real); !ok {
+				continue
+			}
 		}
 		if ok, _ := path.Match(k.Where, d.Where); ok {
 			return k.Why, true
