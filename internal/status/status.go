@@ -132,10 +132,10 @@ func distroInitialized(m observe.Member) bool {
 	if m.Err != nil || !m.Probed {
 		return false
 	}
-	switch {
-	case m.Naming.Status == "UP":
+	switch m.Naming.Status {
+	case "UP":
 		return true
-	case m.Naming.Status == "DOWN":
+	case "DOWN":
 		return m.Naming.Message == "" || strings.HasPrefix(m.Naming.Message, noLeaderMessage)
 	}
 	return false
