@@ -113,6 +113,14 @@ nacos-server: ## Build real Nacos servers (NACOS_VERSIONS) from source, laid out
 netns-tools: ## Install what the real-member runner needs (iproute2, util-linux, iptables); needs root.
 	hack/netns-tools.sh
 
+# DEMO_OUT=docs/demo.md renews the demo's page with the run's output.
+DEMO_OUT ?=
+
+.PHONY: demo
+demo: manifests build control-plane ## The scripted story on a fresh sandbox: create, a gated image rollout, a stuck member and its diagnosis, scale 3 -> 5 -> 3 (docs/demo.md).
+	go build -o $(LOCALBIN)/sandbox ./test/sandbox/cmd/sandbox
+	KUBEBUILDER_ASSETS="$$(hack/control-plane.sh)" $(LOCALBIN)/sandbox demo --operator $(LOCALBIN)/manager $(if $(DEMO_OUT),--markdown $(DEMO_OUT))
+
 .PHONY: sandbox
 sandbox: manifests build control-plane $(if $(filter real,$(NACOS)),nacos-server netns-tools) ## Run the operator binary on a local control plane with simulated members (NACOS=real: real JVMs, root) and config/samples' cluster; Ctrl-C stops it all.
 	go build -o $(LOCALBIN)/sandbox ./test/sandbox/cmd/sandbox

@@ -151,7 +151,11 @@ func (r *NacosClusterReconciler) SetupWithManager(mgr ctrl.Manager, maxConcurren
 // count reconciles).
 func (r *NacosClusterReconciler) SetupWithManagerAs(mgr ctrl.Manager, maxConcurrent int, rec reconcile.Reconciler) error {
 	if _, limited := r.Recorder.(noteLimit); !limited && r.Recorder != nil {
-		r.Recorder = noteLimit{r.Recorder}
+		var c clock.PassiveClock = clock.RealClock{}
+		if r.Clock != nil {
+			c = r.Clock
+		}
+		r.Recorder = newNoteLimit(r.Recorder, c)
 	}
 	err := ctrl.NewControllerManagedBy(mgr).
 		For(&nacosv1alpha1.NacosCluster{}).

@@ -21,6 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
+	"github.com/nacos-operator/nacos-operator/internal/rollout"
 )
 
 // fixture is a reconciler on the fake client that counts status writes.
@@ -145,5 +146,74 @@ func TestEventNotesFitTheAPIServerLimit(t *testing.T) {
 	edge := strings.Repeat("a", maxEventNote-31) + strings.Repeat("ü", 40)
 	if got := limitNote(edge); !utf8.ValidString(got) || len(got) > maxEventNote {
 		t.Fatalf("cut inside a rune: %d bytes, valid %v", len(got), utf8.ValidString(got))
+	}
+}
+
+func TestIdenticalEventsWithinAMinuteAreRecordedOnce(t *testing.T) {
+	fake := events.NewFakeRecorder(10)
+	clk := clocktesting.NewFakePassiveClock(time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC))
+	l := newNoteLimit(fake, clk)
+	nc := &nacosv1alpha1.NacosCluster{ObjectMeta: metav1.ObjectMeta{Name: "a", UID: "uid-a"}}
+	other := &nacosv1alpha1.NacosCluster{ObjectMeta: metav1.ObjectMeta{Name: "b", UID: "uid-b"}}
+	l.Eventf(nc, nil, corev1.EventTypeWarning, "Degraded", "Observe", "%s", "nacos-1: pod is terminating")
+	l.Eventf(nc, nil, corev1.EventTypeWarning, "Degraded", "Observe", "%s", "nacos-1: pod is terminating")    // the racing pass
+	l.Eventf(other, nil, corev1.EventTypeWarning, "Degraded", "Observe", "%s", "nacos-1: pod is terminating") // another cluster
+	l.Eventf(nc, nil, corev1.EventTypeWarning, "Degraded", "Observe", "%s", "nacos-2: pod is terminating")    // another message
+	clk.SetTime(clk.Now().Add(repeatWindow))
+	l.Eventf(nc, nil, corev1.EventTypeWarning, "Degraded", "Observe", "%s", "nacos-1: pod is terminating") // a minute later
+	close(fake.Events)
+	var got []string
+	for e := range fake.Events {
+		got = append(got, e)
+	}
+	want := []string{
+		"Warning Degraded nacos-1: pod is terminating", "Warning Degraded nacos-1: pod is terminating",
+		"Warning Degraded nacos-2: pod is terminating", "Warning Degraded nacos-1: pod is terminating",
+	}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("events\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if len(l.recent) != 1 {
+		t.Errorf("%d remembered events after the window; want the pruned map to hold only the last", len(l.recent))
+	}
+}
+
+func TestEventsOfAPlannedRestartAreNotWarnings(t *testing.T) {
+	member := func(name string, h nacosv1alpha1.MemberHealth, distro bool) nacosv1alpha1.MemberStatus {
+		return nacosv1alpha1.MemberStatus{Name: name, Health: h, DistroInitialized: distro}
+	}
+	restarted := &nacosv1alpha1.LastRestart{Member: "nacos-0"}
+	cases := []struct {
+		name    string
+		s       nacosv1alpha1.NacosClusterStatus
+		planned bool
+	}{
+		{"only the restarted member is down", nacosv1alpha1.NacosClusterStatus{LastRestart: restarted, Members: []nacosv1alpha1.MemberStatus{
+			member("nacos-0", nacosv1alpha1.HealthUnreachable, false), member("nacos-1", nacosv1alpha1.HealthReady, true)}}, true},
+		{"another member is down too", nacosv1alpha1.NacosClusterStatus{LastRestart: restarted, Members: []nacosv1alpha1.MemberStatus{
+			member("nacos-0", nacosv1alpha1.HealthUnreachable, false), member("nacos-1", nacosv1alpha1.HealthNotReady, false)}}, false},
+		{"another member answers ready without Distro", nacosv1alpha1.NacosClusterStatus{LastRestart: restarted, Members: []nacosv1alpha1.MemberStatus{
+			member("nacos-0", nacosv1alpha1.HealthReady, true), member("nacos-1", nacosv1alpha1.HealthReady, false)}}, false},
+		{"no rollout", nacosv1alpha1.NacosClusterStatus{Members: []nacosv1alpha1.MemberStatus{member("nacos-0", nacosv1alpha1.HealthUnreachable, false)}}, false},
+	}
+	for _, tc := range cases {
+		if got := plannedRestart(&tc.s); got != tc.planned {
+			t.Errorf("%s: plannedRestart = %v, want %v", tc.name, got, tc.planned)
+		}
+	}
+	s := &nacosv1alpha1.NacosClusterStatus{LastRestart: restarted}
+	for _, tc := range []struct {
+		d    rollout.Decision
+		want string
+	}{
+		{rollout.Decision{Gate: nacosv1alpha1.GateStabilizing, Member: "nacos-2"}, corev1.EventTypeNormal},
+		{rollout.Decision{Gate: nacosv1alpha1.GateCacheNotInSync}, corev1.EventTypeNormal},
+		{rollout.Decision{Gate: nacosv1alpha1.GatePodsNotReady, Member: "nacos-0"}, corev1.EventTypeNormal},
+		{rollout.Decision{Gate: nacosv1alpha1.GateDistroNotInitialized, Member: "nacos-1"}, corev1.EventTypeWarning},
+		{rollout.Decision{Gate: nacosv1alpha1.GateRolloutPaused, Member: "nacos-0"}, corev1.EventTypeWarning},
+	} {
+		if got := waitEventType(s, tc.d); got != tc.want {
+			t.Errorf("gate %s on %q: %s, want %s", tc.d.Gate, tc.d.Member, got, tc.want)
+		}
 	}
 }

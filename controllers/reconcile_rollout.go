@@ -99,7 +99,12 @@ func (r *NacosClusterReconciler) reportRollout(nc *nacosv1alpha1.NacosCluster, s
 		r.setCondition(nc, s, nacosv1alpha1.ConditionProgressing, metav1.ConditionFalse, nacosv1alpha1.ReasonProgressDeadlineExceeded, msg)
 	case d.Action == rollout.ActionWait:
 		msg := fmt.Sprintf("Rolling restart waits: %s (%d members outdated).", d.Message, len(d.Outdated))
-		r.warnOnChange(nc, nacosv1alpha1.ConditionProgressing, d.Gate, msg)
+		if d.Finishing && s.LastRestart != nil {
+			msg = fmt.Sprintf("Rolling restart finishing: every member runs the update revision; waiting for %s to rejoin: %s.", s.LastRestart.Member, strings.TrimSuffix(d.Message, "."))
+		}
+		if len(d.Outdated) > 0 || d.Finishing { // not the StatefulSet's first revision at creation
+			r.eventOnChange(nc, waitEventType(s, d), nacosv1alpha1.ConditionProgressing, d.Gate, msg)
+		}
 		r.setCondition(nc, s, nacosv1alpha1.ConditionProgressing, metav1.ConditionTrue, d.Gate, msg)
 	default:
 		if s.LastRestart != nil && progressingBefore(nc) {
@@ -146,4 +151,17 @@ func durationOr(d *metav1.Duration) time.Duration {
 		return 0
 	}
 	return d.Duration
+}
+
+// waitEventType: a wait the rollout itself causes (spacing restarts, the cache catching up,
+// the member it just restarted coming back) is Normal; a gate failing on another member is
+// a Warning, since that member is why the rollout stands still.
+func waitEventType(s *nacosv1alpha1.NacosClusterStatus, d rollout.Decision) string {
+	switch {
+	case d.Gate == nacosv1alpha1.GateStabilizing, d.Gate == nacosv1alpha1.GateCacheNotInSync:
+		return corev1.EventTypeNormal
+	case s.LastRestart != nil && d.Member == s.LastRestart.Member && d.Gate != nacosv1alpha1.GateRolloutPaused:
+		return corev1.EventTypeNormal
+	}
+	return corev1.EventTypeWarning
 }

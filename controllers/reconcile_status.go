@@ -30,12 +30,36 @@ func (r *NacosClusterReconciler) setCondition(nc *nacosv1alpha1.NacosCluster, s 
 	})
 }
 
-// warnOnChange records a Warning Event only when the condition it reports changes reason or
-// message, so a stuck object does not flood the event stream.
+// warnOnChange records a Warning Event only when the condition it reports changes reason,
+// not message: messages name members and their states, which change every few seconds while
+// a cluster starts or a member restarts (the demo's first run showed a hundred Events in a
+// minute), and the condition always holds the current message.
 func (r *NacosClusterReconciler) warnOnChange(nc *nacosv1alpha1.NacosCluster, condType, reason, message string) {
-	if prev := meta.FindStatusCondition(nc.Status.Conditions, condType); prev == nil || prev.Message != message || prev.Reason != reason {
-		r.Recorder.Eventf(nc, nil, corev1.EventTypeWarning, reason, condType, "%s", message)
+	r.eventOnChange(nc, corev1.EventTypeWarning, condType, reason, message)
+}
+
+func (r *NacosClusterReconciler) eventOnChange(nc *nacosv1alpha1.NacosCluster, eventType, condType, reason, message string) {
+	if prev := meta.FindStatusCondition(nc.Status.Conditions, condType); prev == nil || prev.Reason != reason {
+		r.Recorder.Eventf(nc, nil, eventType, reason, condType, "%s", message)
 	}
+}
+
+// plannedRestart: the only member not ready is the one the rollout restarted last. Its
+// absence is the rollout's doing and RestartingMember said so; a Degraded or Distro Warning
+// for it would only cry wolf, so those wait for a member the operator did not restart.
+func plannedRestart(s *nacosv1alpha1.NacosClusterStatus) bool {
+	if s.LastRestart == nil {
+		return false
+	}
+	for _, m := range s.Members {
+		if m.Health != nacosv1alpha1.HealthReady && m.Name != s.LastRestart.Member {
+			return false
+		}
+		if m.Health == nacosv1alpha1.HealthReady && !m.DistroInitialized && m.Name != s.LastRestart.Member {
+			return false
+		}
+	}
+	return true
 }
 
 // reportInvalidSpec marks a spec the operator refuses to apply.
@@ -101,14 +125,16 @@ func (r *NacosClusterReconciler) report(nc *nacosv1alpha1.NacosCluster, s *nacos
 		r.setCondition(nc, s, c.Type, c.Status, c.Reason, c.Message)
 	}
 	r.diagnose(nc, s, obs, w.net)
-	if c := findCondition(s, nacosv1alpha1.ConditionDistroInitialized); c != nil && c.Status == metav1.ConditionFalse {
+	// While a new cluster starts, its conditions and diagnosis say why it is not ready yet.
+	planned := plannedRestart(s)
+	if c := findCondition(s, nacosv1alpha1.ConditionDistroInitialized); c != nil && c.Status == metav1.ConditionFalse && wasReady && !planned {
 		r.warnOnChange(nc, c.Type, c.Reason, c.Message)
 	}
 	switch {
 	case rep.Ready && !prevReady:
 		r.Recorder.Eventf(nc, nil, corev1.EventTypeNormal, nacosv1alpha1.ReasonAllMembersReady, "Observe",
 			"All %d members are ready with Distro initialized", nc.Spec.Replicas)
-	case !rep.Ready && prevReady:
+	case !rep.Ready && prevReady && !planned:
 		r.Recorder.Eventf(nc, nil, corev1.EventTypeWarning, nacosv1alpha1.ConditionDegraded, "Observe", "%s", firstMessage(rep, nacosv1alpha1.ConditionReady))
 	}
 	r.reportRollout(nc, s, p)
@@ -124,7 +150,7 @@ func phase(s *nacosv1alpha1.NacosClusterStatus, rep status.Report, p plan, prevR
 		return nacosv1alpha1.PhasePaused
 	case p.scale.Reason != "" && rep.Replicas > 0:
 		return nacosv1alpha1.PhaseScaling
-	case len(p.rollout.Outdated) > 0:
+	case len(p.rollout.Outdated) > 0 || p.rollout.Finishing:
 		return nacosv1alpha1.PhaseUpdating
 	case rep.Ready:
 		return nacosv1alpha1.PhaseReady

@@ -54,11 +54,16 @@ func isSelfInAnotherForm(address string, m Member) bool {
 	return host == m.PodIP || host == m.Name || strings.HasPrefix(host, m.Name+".") && address != m.Address
 }
 
+// peerReportGrace: a peer started this recently may still be listed DOWN from the reports
+// that failed before its port opened; Nacos reports to one peer every 2 s, so a view catches
+// up within seconds. Seen in the demo's cold start: "nacos-1 sees nacos-2 DOWN" one second in.
+const peerReportGrace = 30 * time.Second
+
 // peersUnreachable: the member sees peers SUSPICIOUS or DOWN that the operator reaches.
 func peersUnreachable(in Input, m Member, _ bool) []nacosv1alpha1.Finding {
 	reachable := map[string]bool{}
 	for _, o := range in.Members {
-		reachable[o.Address] = o.Reachable
+		reachable[o.Address] = o.Reachable && (o.StartedAt.IsZero() || in.Now.Sub(o.StartedAt) >= peerReportGrace)
 	}
 	var seen []string
 	for _, v := range m.View {
@@ -145,8 +150,11 @@ func raft(in Input, m Member, _ bool) []nacosv1alpha1.Finding {
 // is not visible from outside.
 func initializing(in Input, m Member) []nacosv1alpha1.Finding {
 	// Messages carry the start time, not an age, so they do not change every pass.
+	if m.StartedAt.IsZero() {
+		return finding(nacosv1alpha1.DiagStillInitializing, "%s has not started yet (no start time on its pod): wait", m.Name)
+	}
 	started := m.StartedAt.UTC().Format(time.RFC3339)
-	if m.StartedAt.IsZero() || in.Now.Sub(m.StartedAt) <= in.Window {
+	if in.Now.Sub(m.StartedAt) <= in.Window {
 		return finding(nacosv1alpha1.DiagStillInitializing, "%s started at %s and is loading Distro data from its peers (Nacos retries every 30 s): wait", m.Name, started)
 	}
 	return finding(nacosv1alpha1.DiagStillInitializing, "%s has not initialized Distro more than %s after its start at %s, with no visible cause: read logs/protocol-distro.log and naming-distro.log in its pod", m.Name, in.Window, started)

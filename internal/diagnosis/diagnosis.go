@@ -144,7 +144,8 @@ func starting(in Input, m Member, _ bool) []nacosv1alpha1.Finding {
 const nudgeGrace = time.Minute
 
 func unreachable(_ Input, m Member, _ bool) []nacosv1alpha1.Finding {
-	if m.Reachable || m.PodIP == "" || m.Starting {
+	// No error: not probed (a terminating pod), which the conditions already say.
+	if m.Reachable || m.PodIP == "" || m.Starting || m.Err == "" {
 		return nil
 	}
 	return finding(nacosv1alpha1.DiagUnreachable, "the operator cannot reach %s's Nacos API (%s): check the pod is running and port 8848 is open to the operator", m.Name, m.Err)

@@ -102,6 +102,15 @@ func TestDiagnose(t *testing.T) {
 			})
 			in.Policies = []Policy{{Name: "deny-all-but-http", Ports: []int32{8848}}}
 		}, []string{nacosv1alpha1.DiagPeersUnreachable, nacosv1alpha1.DiagNetworkPolicyBlocks, nacosv1alpha1.DiagNetworkPolicyBlocks}, "n-1 sees n-0 DOWN, n-2 SUSPICIOUS while"},
+		{"a peer started seconds ago and still listed DOWN is catching up, not unreachable", func(in *Input) {
+			sick(in, 1)
+			in.Members[1].StartedAt = t0.Add(-40 * time.Second)
+			in.Members[2].StartedAt = t0.Add(-2 * time.Second)
+			view(in, 1, func(v []nacos.Member) []nacos.Member {
+				v[2].State, v[2].FailAccessCnt = nacos.MemberDown, 1
+				return v
+			})
+		}, []string{nacosv1alpha1.DiagStillInitializing}, "n-1 started at"},
 		{"a policy admitting all ports is fine", func(in *Input) { sick(in, 1); in.Policies = []Policy{{Name: "open"}} }, []string{nacosv1alpha1.DiagStillInitializing}, ""},
 		{"headless Service without publishNotReadyAddresses", func(in *Input) { sick(in, 1); in.PublishNotReady = false }, []string{nacosv1alpha1.DiagPeerDNS}, "publishNotReadyAddresses"},
 		{"EndpointSlice lacks a member", func(in *Input) { sick(in, 1); delete(in.Endpoints, "n-2") }, []string{nacosv1alpha1.DiagPeerDNS}, "lack n-2"},
@@ -164,6 +173,10 @@ func TestDiagnose(t *testing.T) {
 		}, []string{nacosv1alpha1.DiagStarting}, "n-1 is starting (container started at 2026-01-01T11:58:30Z"},
 		{"unreachable from the operator", func(in *Input) { sick(in, 1); in.Members[1].Reachable, in.Members[1].Err = false, "readiness: Timeout" },
 			[]string{nacosv1alpha1.DiagUnreachable}, "cannot reach n-1's Nacos API (readiness: Timeout)"},
+		{"not probed (a terminating pod): no empty 'cannot reach ()'", func(in *Input) { sick(in, 1); in.Members[1].Reachable = false },
+			[]string{nacosv1alpha1.DiagStillInitializing}, ""},
+		{"a pod with no start time yet: no zero date", func(in *Input) { sick(in, 1); in.Members[1].StartedAt = time.Time{} },
+			[]string{nacosv1alpha1.DiagStillInitializing}, "n-1 has not started yet (no start time on its pod): wait"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

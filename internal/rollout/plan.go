@@ -15,10 +15,15 @@ func Plan(in Input) Decision {
 		return Decision{Action: ActionWait, Gate: nacosv1alpha1.GateCacheNotInSync, Message: "the StatefulSet has no update revision yet"}
 	}
 	outdated := outdatedMembers(in)
-	if len(outdated) == 0 {
-		return Decision{Action: ActionNone, Message: "every member runs the update revision"}
+	d := Decision{Outdated: names(outdated), Finishing: len(outdated) == 0 && (restartedByThisRollout(in) != "" || lastStillCached(in))}
+	// Until the StatefulSet controller has seen the latest template, "no pod outdated" means
+	// nothing: right after a spec change the old revision is still the update revision.
+	if member, msg, ok := cacheInSync(in); !ok {
+		return wait(d, nacosv1alpha1.GateCacheNotInSync, member, msg, in)
 	}
-	d := Decision{Outdated: names(outdated)}
+	if len(outdated) == 0 {
+		return finish(in)
+	}
 	if in.Paused {
 		return wait(d, nacosv1alpha1.GateRolloutPaused, "", fmt.Sprintf("rollout paused; %d members wait for a restart", len(outdated)), in)
 	}
@@ -50,6 +55,30 @@ func Plan(in Input) Decision {
 	d.Action, d.Member, d.UID = ActionDelete, next.Name, next.UID
 	d.Message = fmt.Sprintf("restarting %s (revision %s -> %s)", next.Name, next.Revision, in.UpdateRevision)
 	return d
+}
+
+// finish: with no member left to restart, the rollout is over only once the member restarted
+// last is back (every gate but Stabilizing, which only spaces restarts). Without this the
+// last member's deletion, which leaves no pod outdated, would read as the rollout's end.
+func finish(in Input) Decision {
+	if restartedByThisRollout(in) != "" {
+		for _, g := range gates[:len(gates)-1] {
+			if member, msg, ok := g.check(in); !ok && !in.SkipGates[g.name] {
+				return wait(Decision{Finishing: true}, g.name, member, msg, in)
+			}
+		}
+	}
+	return Decision{Action: ActionNone, Message: "every member runs the update revision"}
+}
+
+// lastStillCached: the pod deleted last is still in the cache (terminating, old revision).
+func lastStillCached(in Input) bool {
+	for _, m := range in.Members {
+		if in.Last.UID != "" && m.UID == in.Last.UID {
+			return true
+		}
+	}
+	return false
 }
 
 func wait(d Decision, gate, member, msg string, in Input) Decision {

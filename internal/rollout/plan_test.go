@@ -20,6 +20,7 @@ func TestPlan(t *testing.T) {
 		message  string // substring
 		forced   bool
 		deadline bool
+		finish   bool
 	}{
 		{name: "all up to date", f: healthyCluster(3, 0).updated(0, 1, 2), action: ActionNone},
 		{name: "highest ordinal first", f: healthyCluster(3, 0), action: ActionDelete, member: "n-2", message: "revision old -> new"},
@@ -41,6 +42,8 @@ func TestPlan(t *testing.T) {
 		{name: "no transfer for a member that leads nothing", f: healthyCluster(3, 0).with(func(in *Input) { in.TransferLeadership = true }), action: ActionDelete, member: "n-2"},
 		{name: "paused", f: healthyCluster(3, 0).with(func(in *Input) { in.Paused = true }), action: ActionWait, gate: nacosv1alpha1.GateRolloutPaused, message: "3 members wait"},
 		{name: "no update revision yet", f: healthyCluster(3, 0).with(func(in *Input) { in.UpdateRevision = "" }), action: ActionWait, gate: nacosv1alpha1.GateCacheNotInSync, message: "no update revision"},
+		{name: "a template change the StatefulSet controller has not seen: not up to date yet", f: healthyCluster(3, 0).updated(0, 1, 2).with(func(in *Input) { in.StsObservedGeneration = 1 }),
+			action: ActionWait, gate: nacosv1alpha1.GateCacheNotInSync, message: "has not observed the latest StatefulSet"},
 		{name: "stale StatefulSet", f: healthyCluster(3, 0).with(func(in *Input) { in.StsObservedGeneration = 1 }), action: ActionWait, gate: nacosv1alpha1.GateCacheNotInSync},
 		{name: "deleted pod still cached", f: healthyCluster(3, 0).updated(2).lastRestart(2, t0.Add(-time.Minute)).member(2, func(m *Member) { m.UID = "gone-uid" }),
 			action: ActionWait, gate: nacosv1alpha1.GateCacheNotInSync, member: "n-2"},
@@ -107,14 +110,25 @@ func TestPlan(t *testing.T) {
 		}), action: ActionWait, gate: nacosv1alpha1.GatePodsNotReady, member: "n-1"},
 		{name: "young unready pod is not stuck yet", f: healthyCluster(3, 0).member(1, func(m *Member) { m.KubeReady, m.CreatedAt = false, t0.Add(-time.Minute) }),
 			action: ActionWait, gate: nacosv1alpha1.GatePodsNotReady, member: "n-1"},
+		{name: "the last member's pod is gone: the rollout is not over", f: healthyCluster(3, 0).updated(0, 1, 2).lastRestart(0, t0.Add(-time.Second)).
+			member(0, func(m *Member) { m.Exists, m.Revision, m.KubeReady = false, "", false }),
+			action: ActionWait, gate: nacosv1alpha1.GatePodsNotReady, member: "n-0", message: "n-0: pod does not exist yet", finish: true},
+		{name: "the last member's deleted pod still cached: finishing, not done", f: healthyCluster(3, 0).updated(1, 2).lastRestart(0, t0.Add(-time.Second)).
+			member(0, func(m *Member) { m.UID, m.Terminating = "gone-uid", true }).with(func(in *Input) { in.Last.UID = "gone-uid" }),
+			action: ActionWait, gate: nacosv1alpha1.GateCacheNotInSync, member: "n-0", finish: true},
+		{name: "the last member back but not yet heard from by a peer: still finishing", f: healthyCluster(3, 0).updated(0, 1, 2).lastRestart(0, t0.Add(-time.Second)),
+			action: ActionWait, gate: nacosv1alpha1.GatePreviousMemberNotRejoined, member: "n-0", finish: true},
+		{name: "the last member rejoined: over, with no stabilization wait", f: healthyCluster(3, 0).updated(0, 1, 2).lastRestart(0, t0.Add(-time.Minute)).
+			member(0, func(m *Member) { m.ReadySince = t0.Add(-time.Second) }).with(func(in *Input) { in.StabilizationDelay = 10 * time.Second }),
+			action: ActionNone},
 		{name: "skip a gate by annotation", f: healthyCluster(3, 0).member(1, func(m *Member) { m.NamingUP = false }).
 			with(func(in *Input) { in.SkipGates = map[string]bool{nacosv1alpha1.GateDistroNotInitialized: true} }), action: ActionDelete, member: "n-2"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			d := Plan(tc.f.in)
-			if d.Action != tc.action || d.Gate != tc.gate || d.Forced != tc.forced || d.Deadline != tc.deadline {
-				t.Fatalf("decision %+v; want action %s gate %q forced %v deadline %v", d, tc.action, tc.gate, tc.forced, tc.deadline)
+			if d.Action != tc.action || d.Gate != tc.gate || d.Forced != tc.forced || d.Deadline != tc.deadline || d.Finishing != tc.finish {
+				t.Fatalf("decision %+v; want action %s gate %q forced %v deadline %v finishing %v", d, tc.action, tc.gate, tc.forced, tc.deadline, tc.finish)
 			}
 			if tc.member != "" && d.Member != tc.member {
 				t.Errorf("member %q, want %q", d.Member, tc.member)

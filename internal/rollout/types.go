@@ -95,5 +95,8 @@ type Decision struct {
 	Target   string // raft address leadership moves to (ActionTransfer)
 	Forced   bool   // a stuck member replaced without the health gates
 	Deadline bool   // the last restarted member is past MemberReadyTimeout
-	Outdated []string
+	// Finishing: every member runs the update revision; the wait is for the member
+	// restarted last to rejoin, which ends the rollout.
+	Finishing bool
+	Outdated  []string
 }

@@ -242,19 +242,38 @@ func (k *Kubelet) writeStatus(ctx context.Context, pod *corev1.Pod, s *podState)
 			Name: c.Name, Image: c.Image, ImageID: "sim://" + strings.TrimPrefix(c.Image, "docker.io/"),
 			Ready: s.ready, Started: ptr.To(k.started(s)), State: state, LastTerminationState: last, RestartCount: restarts,
 		}}
-		// The other containers (the cluster.conf writer) run in process and are always up,
-		// so kubectl shows 2/2 for a ready member, as on a real node.
+		// The other containers run in process and are always up; init containers report as a
+		// node reports them (one-shot ones completed, native sidecars such as the cluster.conf
+		// writer running and ready), so kubectl shows 2/2 for a ready member, as on a real node.
 		for _, other := range current.Spec.Containers {
 			if other.Name != c.Name {
-				current.Status.ContainerStatuses = append(current.Status.ContainerStatuses, corev1.ContainerStatus{
-					Name: other.Name, Image: other.Image, ImageID: "sim://" + other.Image, Ready: true, Started: ptr.To(true),
-					State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: *current.Status.StartTime}}})
+				current.Status.ContainerStatuses = append(current.Status.ContainerStatuses, runningStatus(other, *current.Status.StartTime))
 			}
 		}
+		current.Status.InitContainerStatuses = initStatuses(current)
 		return k.Client.Status().Update(ctx, current)
 	})
 	if err != nil {
 		return fmt.Errorf("write status of pod %s: %w", pod.Name, err)
 	}
 	return nil
+}
+
+func runningStatus(c corev1.Container, at metav1.Time) corev1.ContainerStatus {
+	return corev1.ContainerStatus{Name: c.Name, Image: c.Image, ImageID: "sim://" + c.Image, Ready: true, Started: ptr.To(true),
+		State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: at}}}
+}
+
+func initStatuses(pod *corev1.Pod) []corev1.ContainerStatus {
+	out := make([]corev1.ContainerStatus, 0, len(pod.Spec.InitContainers))
+	for _, c := range pod.Spec.InitContainers {
+		if c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways {
+			out = append(out, runningStatus(c, *pod.Status.StartTime))
+			continue
+		}
+		out = append(out, corev1.ContainerStatus{Name: c.Name, Image: c.Image, ImageID: "sim://" + c.Image, Ready: true, Started: ptr.To(false),
+			State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{
+				ExitCode: 0, Reason: "Completed", StartedAt: *pod.Status.StartTime, FinishedAt: *pod.Status.StartTime}}})
+	}
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -31,34 +32,11 @@ func Up(o UpOptions) (err error) {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	log := os.Stdout
-	s, err := Start(Options{Dir: o.Dir, Real: o.Real, ProbeScale: 0.2, Log: log})
+	s, op, err := launch(o, log)
 	if err != nil {
 		return err
 	}
-	var op *Operator
-	defer func() {
-		_, _ = fmt.Fprintln(log, "sandbox: stopping the operator, the members and the control plane")
-		if op != nil {
-			err = errors.Join(err, op.Stop())
-		}
-		err = errors.Join(err, s.Stop())
-		if err == nil {
-			_, _ = fmt.Fprintf(log, "sandbox: stopped; %s removed\n", o.Dir)
-		}
-	}()
-	binary := o.Operator
-	if binary == "" {
-		_, _ = fmt.Fprintln(log, "sandbox: building the operator binary")
-		if binary, err = BuildOperator(s.Dir); err != nil {
-			return err
-		}
-	}
-	// The operator's normal flags, as a Deployment would give them; only the endpoints move
-	// to loopback ports so that several sandboxes do not collide.
-	if op, err = s.StartOperator(binary, "operator"); err != nil {
-		return err
-	}
-	_, _ = fmt.Fprintf(log, "sandbox: operator running (pid %d, log %s)\n", op.Pid(), op.LogPath)
+	defer func() { err = errors.Join(err, shutdown(s, op, o.Dir, log)) }()
 	if o.Sample != "" {
 		if err := s.Kubectl(ctx, "apply", "-f", o.Sample); err != nil {
 			return err
@@ -74,6 +52,39 @@ func Up(o UpOptions) (err error) {
 	printNext(s, op)
 	<-ctx.Done()
 	return nil
+}
+
+// launch starts the sandbox and the operator binary (built into the sandbox directory when
+// o.Operator is empty); on an error nothing it started is left running.
+func launch(o UpOptions, log io.Writer) (*Sandbox, *Operator, error) {
+	s, err := Start(Options{Dir: o.Dir, Real: o.Real, ProbeScale: 0.2, Log: log})
+	if err != nil {
+		return nil, nil, err
+	}
+	binary := o.Operator
+	if binary == "" {
+		_, _ = fmt.Fprintln(log, "sandbox: building the operator binary")
+		if binary, err = BuildOperator(s.Dir); err != nil {
+			return nil, nil, errors.Join(err, s.Stop())
+		}
+	}
+	// The operator's normal flags, as a Deployment would give them; only the endpoints move
+	// to loopback ports so that several sandboxes do not collide.
+	op, err := s.StartOperator(binary, "operator")
+	if err != nil {
+		return nil, nil, errors.Join(err, s.Stop())
+	}
+	_, _ = fmt.Fprintf(log, "sandbox: operator running (pid %d, log %s)\n", op.Pid(), op.LogPath)
+	return s, op, nil
+}
+
+func shutdown(s *Sandbox, op *Operator, dir string, log io.Writer) error {
+	_, _ = fmt.Fprintln(log, "sandbox: stopping the operator, the members and the control plane")
+	err := errors.Join(op.Stop(), s.Stop())
+	if err == nil {
+		_, _ = fmt.Fprintf(log, "sandbox: stopped; %s removed\n", dir)
+	}
+	return err
 }
 
 func printNext(s *Sandbox, op *Operator) {

@@ -5,6 +5,9 @@
 //
 //	sandbox up [--dir D] [--operator bin/manager] [--real] [--sample FILE]
 //	sandbox fault [--dir D] [-n NAMESPACE] POD distro-stuck|hang|partition|crash|heal
+//	sandbox demo [--dir D] [--operator bin/manager] [--markdown docs/demo.md]
+//
+// `sandbox demo` (make demo) runs the scripted story of docs/demo.md on a fresh sandbox.
 package main
 
 import (
@@ -34,15 +37,17 @@ func defaultDir() string {
 
 func run(args []string) error {
 	if len(args) == 0 {
-		return errors.New("usage: sandbox up|fault ... (see `sandbox up -h`, `sandbox fault -h`)")
+		return errors.New("usage: sandbox up|fault|demo ... (see `sandbox up -h`, `sandbox fault -h`, `sandbox demo -h`)")
 	}
 	switch args[0] {
 	case "up":
 		return up(args[1:])
 	case "fault":
 		return fault(args[1:])
+	case "demo":
+		return demo(args[1:])
 	}
-	return fmt.Errorf("unknown command %q: want up or fault", args[0])
+	return fmt.Errorf("unknown command %q: want up, fault or demo", args[0])
 }
 
 func up(args []string) error {
@@ -89,5 +94,20 @@ func fault(args []string) error {
 		return fmt.Errorf("sandbox fault: %w", err)
 	}
 	fmt.Println(msg)
+	return nil
+}
+
+func demo(args []string) error {
+	var o sandbox.DemoOptions
+	fs := flag.NewFlagSet("sandbox demo", flag.ContinueOnError)
+	fs.StringVar(&o.Dir, "dir", defaultDir(), "directory of the sandbox (env SANDBOX_DIR); removed on exit")
+	fs.StringVar(&o.Operator, "operator", "", "operator binary (default: go build main.go into the sandbox directory)")
+	fs.StringVar(&o.Markdown, "markdown", "", "also write the story as Markdown to this file (docs/demo.md)")
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("sandbox demo: %w", err)
+	}
+	if err := sandbox.Demo(o); err != nil {
+		return fmt.Errorf("sandbox demo: %w", err)
+	}
 	return nil
 }
