@@ -10,6 +10,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -79,17 +80,7 @@ func (r *NacosClusterReconciler) reportRollout(nc *nacosv1alpha1.NacosCluster, s
 	d := p.rollout
 	switch {
 	case p.scale.Reason != "":
-		reason, msg := p.scale.Reason, p.scale.Message
-		if p.scale.Gate != "" && p.scale.Gate != rollout.GateMemberLeaving {
-			reason = p.scale.Gate
-		}
-		if msg == "" {
-			msg = fmt.Sprintf("Scaling to %d members.", nc.Spec.Replicas)
-		}
-		if reason != p.scale.Reason { // a scale-down refused for now: say so once
-			r.warnOnChange(nc, nacosv1alpha1.ConditionProgressing, nacosv1alpha1.EventScaleDownRefused, msg)
-		}
-		r.setCondition(nc, s, nacosv1alpha1.ConditionProgressing, metav1.ConditionTrue, reason, msg)
+		r.reportScale(nc, s, p)
 	case d.Action == rollout.ActionDelete || d.Action == rollout.ActionTransfer:
 		r.setCondition(nc, s, nacosv1alpha1.ConditionProgressing, metav1.ConditionTrue, nacosv1alpha1.ReasonRollingRestart,
 			fmt.Sprintf("%s; %d members outdated.", d.Message, len(d.Outdated)))
@@ -98,10 +89,7 @@ func (r *NacosClusterReconciler) reportRollout(nc *nacosv1alpha1.NacosCluster, s
 		r.warnOnChange(nc, nacosv1alpha1.ConditionProgressing, nacosv1alpha1.ReasonProgressDeadlineExceeded, msg)
 		r.setCondition(nc, s, nacosv1alpha1.ConditionProgressing, metav1.ConditionFalse, nacosv1alpha1.ReasonProgressDeadlineExceeded, msg)
 	case d.Action == rollout.ActionWait:
-		msg := fmt.Sprintf("Rolling restart waits: %s (%d members outdated).", d.Message, len(d.Outdated))
-		if d.Finishing && s.LastRestart != nil {
-			msg = fmt.Sprintf("Rolling restart finishing: every member runs the update revision; waiting for %s to rejoin: %s.", s.LastRestart.Member, strings.TrimSuffix(d.Message, "."))
-		}
+		msg := waitMessage(s, d)
 		if len(d.Outdated) > 0 || d.Finishing { // not the StatefulSet's first revision at creation
 			r.eventOnChange(nc, waitEventType(s, d), nacosv1alpha1.ConditionProgressing, d.Gate, msg)
 		}
@@ -116,6 +104,21 @@ func (r *NacosClusterReconciler) reportRollout(nc *nacosv1alpha1.NacosCluster, s
 		r.setCondition(nc, s, nacosv1alpha1.ConditionProgressing, metav1.ConditionFalse, nacosv1alpha1.ReasonUpToDate,
 			fmt.Sprintf("All %d members are up to date.", nc.Spec.Replicas))
 	}
+}
+
+func (r *NacosClusterReconciler) reportScale(nc *nacosv1alpha1.NacosCluster, s *nacosv1alpha1.NacosClusterStatus, p plan) {
+	reason, msg := p.scale.Reason, p.scale.Message
+	if p.scale.Gate != "" && p.scale.Gate != rollout.GateMemberLeaving {
+		reason = p.scale.Gate
+	}
+	if msg == "" {
+		msg = fmt.Sprintf("Scaling to %d members.", nc.Spec.Replicas)
+	}
+	// A scale-down refused for now (the condition's reason is the gate): say so once per gate.
+	if prev := meta.FindStatusCondition(nc.Status.Conditions, nacosv1alpha1.ConditionProgressing); reason != p.scale.Reason && (prev == nil || prev.Reason != reason) {
+		r.Recorder.Eventf(nc, nil, corev1.EventTypeWarning, nacosv1alpha1.EventScaleDownRefused, nacosv1alpha1.ConditionProgressing, "%s", msg)
+	}
+	r.setCondition(nc, s, nacosv1alpha1.ConditionProgressing, metav1.ConditionTrue, reason, msg)
 }
 
 // markMembers sets blockedBy on outdated members while the rollout waits, and the last
@@ -151,6 +154,14 @@ func durationOr(d *metav1.Duration) time.Duration {
 		return 0
 	}
 	return d.Duration
+}
+
+func waitMessage(s *nacosv1alpha1.NacosClusterStatus, d rollout.Decision) string {
+	if d.Finishing && s.LastRestart != nil {
+		return fmt.Sprintf("Rolling restart finishing: every member runs the update revision; waiting for %s to rejoin: %s.",
+			s.LastRestart.Member, strings.TrimSuffix(d.Message, "."))
+	}
+	return fmt.Sprintf("Rolling restart waits: %s (%d members outdated).", d.Message, len(d.Outdated))
 }
 
 // waitEventType: a wait the rollout itself causes (spacing restarts, the cache catching up,

@@ -52,10 +52,7 @@ func plannedRestart(s *nacosv1alpha1.NacosClusterStatus) bool {
 		return false
 	}
 	for _, m := range s.Members {
-		if m.Health != nacosv1alpha1.HealthReady && m.Name != s.LastRestart.Member {
-			return false
-		}
-		if m.Health == nacosv1alpha1.HealthReady && !m.DistroInitialized && m.Name != s.LastRestart.Member {
+		if m.Name != s.LastRestart.Member && (m.Health != nacosv1alpha1.HealthReady || !m.DistroInitialized) {
 			return false
 		}
 	}
@@ -125,7 +122,15 @@ func (r *NacosClusterReconciler) report(nc *nacosv1alpha1.NacosCluster, s *nacos
 		r.setCondition(nc, s, c.Type, c.Status, c.Reason, c.Message)
 	}
 	r.diagnose(nc, s, obs, w.net)
-	// While a new cluster starts, its conditions and diagnosis say why it is not ready yet.
+	r.healthEvents(nc, s, rep, prevReady, wasReady)
+	r.reportRollout(nc, s, p)
+	s.Phase = phase(s, rep, p, prevReady)
+	return rep.Ready && p.rollout.Action == rollout.ActionNone && p.scale.Reason == ""
+}
+
+// healthEvents records the health transitions. While a new cluster starts, its conditions
+// and diagnosis say why it is not ready yet; a planned restart says so by RestartingMember.
+func (r *NacosClusterReconciler) healthEvents(nc *nacosv1alpha1.NacosCluster, s *nacosv1alpha1.NacosClusterStatus, rep status.Report, prevReady, wasReady bool) {
 	planned := plannedRestart(s)
 	if c := findCondition(s, nacosv1alpha1.ConditionDistroInitialized); c != nil && c.Status == metav1.ConditionFalse && wasReady && !planned {
 		r.warnOnChange(nc, c.Type, c.Reason, c.Message)
@@ -137,9 +142,6 @@ func (r *NacosClusterReconciler) report(nc *nacosv1alpha1.NacosCluster, s *nacos
 	case !rep.Ready && prevReady && !planned:
 		r.Recorder.Eventf(nc, nil, corev1.EventTypeWarning, nacosv1alpha1.ConditionDegraded, "Observe", "%s", firstMessage(rep, nacosv1alpha1.ConditionReady))
 	}
-	r.reportRollout(nc, s, p)
-	s.Phase = phase(s, rep, p, prevReady)
-	return rep.Ready && p.rollout.Action == rollout.ActionNone && p.scale.Reason == ""
 }
 
 func phase(s *nacosv1alpha1.NacosClusterStatus, rep status.Report, p plan, prevReady bool) nacosv1alpha1.Phase {

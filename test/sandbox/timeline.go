@@ -50,9 +50,9 @@ type follower struct {
 	cancel   context.CancelFunc
 	stopping chan struct{}
 	done     chan struct{}
-	known   map[string]types.UID // the last UID seen per pod name, across deletions
-	mu      sync.Mutex
-	entries []entry
+	known    map[string]types.UID // the last UID seen per pod name, across deletions
+	mu       sync.Mutex
+	entries  []entry
 }
 
 func (st *story) follow(ctx context.Context) *follower {

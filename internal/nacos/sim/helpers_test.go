@@ -113,3 +113,17 @@ func view(t *testing.T, m *Member, path string) map[string]map[string]any {
 	}
 	return out
 }
+
+func TestClientCallsCountAPIRequestsNotPeerTraffic(t *testing.T) {
+	c := startCluster(t, 3, "127.0.91.", Config{Version: "2.5.1"})
+	m := c.Members[0]
+	eventually(t, 5*time.Second, "naming UP", func() error { return namingUp(t, m.cfg.Bind) })
+	before := m.ClientCalls()
+	// Peers keep reporting to m meanwhile (every 20 ms): those must not count.
+	for i := 0; i < 5; i++ {
+		get(t, m.cfg.Bind, "/nacos/v1/console/health/readiness")
+	}
+	if got := m.ClientCalls() - before; got != 5 {
+		t.Fatalf("%d client calls counted for 5 requests", got)
+	}
+}

@@ -37,6 +37,7 @@ type router struct {
 
 func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m := rt.m
+	m.countClientCall(r.URL.Path)
 	if r.URL.Path == peerControlPath {
 		m.handleControl(w, r)
 		return
@@ -194,4 +195,11 @@ func (m *Member) notFoundMessage(method, path string) string {
 		return "No message available"
 	}
 	return "No endpoint " + method + " " + path + "."
+}
+
+// countClientCall counts an API request: neither the simulated peer channel nor control.
+func (m *Member) countClientCall(path string) {
+	if path != peerControlPath && path != peerReportPath && path != peerSnapshotPath {
+		m.clientCalls.Add(1)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -45,7 +46,15 @@ type Member struct {
 	servers []*http.Server
 	watcher *fsnotify.Watcher
 	peers   *http.Client
+
+	// clientCalls counts the requests that are not the simulated peer channel or the control
+	// endpoint (the operator's probes), for the cost benchmarks' Nacos calls per minute.
+	clientCalls atomic.Int64
 }
+
+// ClientCalls is how many API requests (not peer reports, snapshots or control calls) the
+// member has served since it was created.
+func (m *Member) ClientCalls() int64 { return m.clientCalls.Load() }
 
 // Faults are misbehaviours settable while the member runs.
 type Faults struct {
