@@ -59,3 +59,25 @@ func TestWriterCommandRejectsBadInput(t *testing.T) {
 		}
 	}
 }
+
+func TestTheBinaryCachesOnlyItsOwnObjects(t *testing.T) {
+	o, err := parseFlags([]string{"--watch-namespaces=a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := o.cacheOptions()
+	if _, ok := c.DefaultNamespaces["a"]; !ok || len(c.DefaultNamespaces) != 1 {
+		t.Errorf("namespaces %v, want [a]", c.DefaultNamespaces)
+	}
+	narrowed := map[string]bool{}
+	for obj, by := range c.ByObject {
+		if by.Label != nil && !by.Label.Empty() {
+			narrowed[reflect.TypeOf(obj).Elem().Name()] = true
+		}
+	}
+	for _, kind := range []string{"Pod", "Secret", "ConfigMap", "Service", "StatefulSet"} {
+		if !narrowed[kind] {
+			t.Errorf("the manager caches every %s of the watched namespaces, not only the operator's (narrowed: %v)", kind, narrowed)
+		}
+	}
+}

@@ -66,7 +66,7 @@ func (f fields) str(key string) (value string, ok bool, err error) {
 	if jsonType(raw) != "string" {
 		return "", false, wrongType(key, raw, "string")
 	}
-	if err := json.Unmarshal(raw, &value); err != nil {
+	if value, err = unquote(raw); err != nil {
 		return "", false, fmt.Errorf("field %q: %w", key, err)
 	}
 	return value, true, nil
@@ -107,7 +107,7 @@ func (f fields) object(key string) (fields, bool, error) {
 	if !present || isNull(raw) {
 		return nil, false, nil
 	}
-	obj, err := decodeObject(raw, fmt.Sprintf("field %q", key))
+	obj, err := decodeTrusted(raw, fmt.Sprintf("field %q", key))
 	if err != nil {
 		return nil, false, err
 	}
@@ -123,17 +123,17 @@ func (f fields) strings(key string) ([]string, bool, error) {
 	if jsonType(raw) != "array" {
 		return nil, false, wrongType(key, raw, "array of strings")
 	}
-	var items []json.RawMessage
-	if err := json.Unmarshal(raw, &items); err != nil {
+	items, err := splitArray(raw)
+	if err != nil {
 		return nil, false, fmt.Errorf("field %q: %w", key, err)
 	}
 	out := make([]string, 0, len(items))
 	for i, item := range items {
-		var s string
 		if jsonType(item) != "string" {
 			return nil, false, fmt.Errorf("field %q item %d is %s, want string", key, i, jsonType(item))
 		}
-		if err := json.Unmarshal(item, &s); err != nil {
+		s, err := unquote(item)
+		if err != nil {
 			return nil, false, fmt.Errorf("field %q item %d: %w", key, i, err)
 		}
 		out = append(out, s)

@@ -19,8 +19,8 @@ func parseMembers(major int, body []byte) ([]Member, error) {
 	if t := jsonType(data); t != "array" {
 		return nil, malformed(http200, fmt.Errorf("data is %s, want array of members", t))
 	}
-	var items []json.RawMessage
-	if err := json.Unmarshal(data, &items); err != nil {
+	items, err := splitArray(data)
+	if err != nil {
 		return nil, malformed(http200, fmt.Errorf("data: %w", err))
 	}
 	members := make([]Member, 0, len(items))
@@ -51,7 +51,7 @@ func parseMember(major int, body []byte) (Member, error) {
 const http200 = 200
 
 func decodeMember(raw json.RawMessage) (Member, error) {
-	f, err := decodeObject(raw, "member")
+	f, err := decodeTrusted(raw, "member")
 	if err != nil {
 		return Member{}, err
 	}
@@ -164,7 +164,7 @@ func decodeRaftMetaData(meta fields) (map[string]RaftGroup, error) {
 }
 
 func decodeRaftGroup(raw json.RawMessage) (RaftGroup, error) {
-	f, err := decodeObject(raw, "group")
+	f, err := decodeTrusted(raw, "group")
 	if err != nil {
 		return RaftGroup{}, err
 	}

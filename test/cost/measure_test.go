@@ -26,7 +26,7 @@ type sample struct {
 	cpuTicks   float64 // user + system, in clock ticks
 	apiCalls   float64 // rest_client_requests_total, every method
 	apiWrites  float64 // ... POST, PUT, PATCH, DELETE
-	nacosCalls float64 // API requests the simulated members served
+	nacosCalls float64 // requests the simulated members served to the operator
 }
 
 // clockTicks is USER_HZ, 100 on every Linux this runs on (/proc/<pid>/stat's unit).
@@ -118,7 +118,7 @@ func metricSum(url, name string, match func(labels string) bool) (float64, error
 	return sum, nil
 }
 
-// nacosCalls sums the API requests served by the simulated members of the namespaces.
+// nacosCalls sums the operator's requests served by the simulated members of the namespaces.
 func (bd *bed) nacosCalls(b *testing.B, namespaces ...string) float64 {
 	b.Helper()
 	total := 0.0
@@ -130,7 +130,7 @@ func (bd *bed) nacosCalls(b *testing.B, namespaces ...string) float64 {
 		}
 		for _, p := range pods.Items {
 			if m, ok := bd.box.Kubelet.Member(ns, p.Name).(*sim.Member); ok {
-				total += float64(m.ClientCalls())
+				total += float64(m.OperatorCalls())
 			}
 		}
 	}
@@ -146,6 +146,9 @@ type idle struct {
 func (bd *bed) observe(b *testing.B, op *sandbox.Operator, d time.Duration, namespaces ...string) idle {
 	b.Helper()
 	first := bd.sample(b, op, namespaces...)
+	if first.apiCalls == 0 {
+		b.Fatalf("the operator's metrics have no rest_client_requests_total: API requests cannot be counted")
+	}
 	last, peak := first, first.rss
 	for time.Since(first.at) < d {
 		time.Sleep(time.Second) // the sampling interval of a fixed measurement window

@@ -36,6 +36,9 @@ func (bd *bed) idleWith(b *testing.B, n int) map[string]float64 {
 	bd.waitReconciledBy(b, op, idleNS, n)
 	time.Sleep(warmup) // a fixed warm-up before a fixed measurement window, not a synchronisation
 	w := bd.observe(b, op, window, idleNS)
+	if n == 100 {
+		profile(b, 30*time.Second)
+	}
 	out := map[string]float64{
 		"MiB-rss": w.maxRSS / mib, "%-core": 100 * w.cpuShare, "api-req/min": w.apiPerMin,
 		"api-writes/min": w.writesPerMin, "nacos-calls/min": w.nacosPerMin,

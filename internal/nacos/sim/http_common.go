@@ -37,7 +37,7 @@ type router struct {
 
 func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m := rt.m
-	m.countClientCall(r.URL.Path)
+	m.countOperatorCall(r)
 	if r.URL.Path == peerControlPath {
 		m.handleControl(w, r)
 		return
@@ -197,9 +197,13 @@ func (m *Member) notFoundMessage(method, path string) string {
 	return "No endpoint " + method + " " + path + "."
 }
 
-// countClientCall counts an API request: neither the simulated peer channel nor control.
-func (m *Member) countClientCall(path string) {
-	if path != peerControlPath && path != peerReportPath && path != peerSnapshotPath {
-		m.clientCalls.Add(1)
+// countOperatorCall counts a request from the operator (its client's User-Agent), not from
+// peers or the kubelet's probes.
+func (m *Member) countOperatorCall(r *http.Request) {
+	if strings.HasPrefix(r.UserAgent(), operatorUserAgent) {
+		m.operatorCalls.Add(1)
 	}
 }
+
+// operatorUserAgent is what the operator's Nacos client sends (nacos.DefaultUserAgent).
+const operatorUserAgent = "nacos-operator"

@@ -47,14 +47,14 @@ type Member struct {
 	watcher *fsnotify.Watcher
 	peers   *http.Client
 
-	// clientCalls counts the requests that are not the simulated peer channel or the control
-	// endpoint (the operator's probes), for the cost benchmarks' Nacos calls per minute.
-	clientCalls atomic.Int64
+	// operatorCalls counts the operator's requests, for the cost benchmarks' Nacos calls
+	// per minute.
+	operatorCalls atomic.Int64
 }
 
-// ClientCalls is how many API requests (not peer reports, snapshots or control calls) the
-// member has served since it was created.
-func (m *Member) ClientCalls() int64 { return m.clientCalls.Load() }
+// OperatorCalls is how many requests the member has served to the operator (User-Agent
+// nacos-operator), since it was created; peers and the kubelet's probes are not counted.
+func (m *Member) OperatorCalls() int64 { return m.operatorCalls.Load() }
 
 // Faults are misbehaviours settable while the member runs.
 type Faults struct {
