@@ -125,7 +125,7 @@ func (r *NacosClusterReconciler) diagnose(nc *nacosv1alpha1.NacosCluster, s *nac
 			if j == 0 && !slices.Contains(summary, f.Message) {
 				summary = append(summary, f.Message)
 			}
-			if !previous[s.Members[i].Name+"/"+f.Code] && !informative(f.Code, nudges[s.Members[i].Name]) {
+			if !previous[s.Members[i].Name+"/"+f.Code] && !diagnosis.Waiting(f, nudges[s.Members[i].Name]) {
 				r.Recorder.Eventf(nc, nil, corev1.EventTypeWarning, f.Code, "Diagnose", "%s", f.Message)
 			}
 		}
@@ -213,17 +213,4 @@ func (r *NacosClusterReconciler) distroWindow() time.Duration {
 		return r.DistroInitWindow
 	}
 	return 2 * time.Minute
-}
-
-// informative findings describe a normal wait (a member loading Distro, starting, or a cold
-// start of all of them): status shows them; an Event each time would be noise on every restart.
-// A member still starting after nudges that did not free it is a fault worth an Event.
-func informative(code string, nudges int) bool {
-	switch code {
-	case nacosv1alpha1.DiagStillInitializing, nacosv1alpha1.DiagColdStart:
-		return true
-	case nacosv1alpha1.DiagStarting:
-		return nudges == 0
-	}
-	return false
 }

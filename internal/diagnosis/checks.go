@@ -151,11 +151,30 @@ func raft(in Input, m Member, _ bool) []nacosv1alpha1.Finding {
 func initializing(in Input, m Member) []nacosv1alpha1.Finding {
 	// Messages carry the start time, not an age, so they do not change every pass.
 	if m.StartedAt.IsZero() {
-		return finding(nacosv1alpha1.DiagStillInitializing, "%s has not started yet (no start time on its pod): wait", m.Name)
+		return finding(nacosv1alpha1.DiagStillInitializing, "%s has not started yet (no start time on its pod)"+waitAdvice, m.Name)
 	}
 	started := m.StartedAt.UTC().Format(time.RFC3339)
 	if in.Now.Sub(m.StartedAt) <= in.Window {
-		return finding(nacosv1alpha1.DiagStillInitializing, "%s started at %s and is loading Distro data from its peers (Nacos retries every 30 s): wait", m.Name, started)
+		return finding(nacosv1alpha1.DiagStillInitializing, "%s started at %s and is loading Distro data from its peers (Nacos retries every 30 s)"+waitAdvice, m.Name, started)
 	}
 	return finding(nacosv1alpha1.DiagStillInitializing, "%s has not initialized Distro more than %s after its start at %s, with no visible cause: read logs/protocol-distro.log and naming-distro.log in its pod", m.Name, in.Window, started)
+}
+
+// waitAdvice ends the findings that describe a normal wait rather than a fault.
+const waitAdvice = ": wait"
+
+// Waiting tells a finding that describes a normal wait, which every restart has: a member
+// loading Distro within the window, a cold start, a member starting that no nudge has failed
+// to free (nudges: the transfers made for it). Status shows those; an Event each time would be
+// noise. Past the window, or after a nudge that did not help, the finding is a fault.
+func Waiting(f nacosv1alpha1.Finding, nudges int) bool {
+	switch f.Code {
+	case nacosv1alpha1.DiagStillInitializing:
+		return strings.HasSuffix(f.Message, waitAdvice)
+	case nacosv1alpha1.DiagColdStart:
+		return true
+	case nacosv1alpha1.DiagStarting:
+		return nudges == 0
+	}
+	return false
 }

@@ -199,3 +199,22 @@ func TestDiagnose(t *testing.T) {
 		})
 	}
 }
+
+func TestOnlyNormalWaitsAreWaiting(t *testing.T) {
+	in := cluster()
+	sick(&in, 1)
+	in.Members[1].StartedAt = t0.Add(-40 * time.Second)
+	within := Diagnose(in)["n-1"][0]
+	in.Members[1].StartedAt = t0.Add(-time.Hour)
+	past := Diagnose(in)["n-1"][0]
+	if within.Code != nacosv1alpha1.DiagStillInitializing || past.Code != nacosv1alpha1.DiagStillInitializing {
+		t.Fatalf("codes %s and %s", within.Code, past.Code)
+	}
+	if !Waiting(within, 0) || Waiting(past, 0) {
+		t.Errorf("within the window waiting=%v (%s); past it waiting=%v (%s); want true, false", Waiting(within, 0), within.Message, Waiting(past, 0), past.Message)
+	}
+	starting := nacosv1alpha1.Finding{Code: nacosv1alpha1.DiagStarting}
+	if !Waiting(starting, 0) || Waiting(starting, 2) || Waiting(nacosv1alpha1.Finding{Code: nacosv1alpha1.DiagPeersUnreachable}, 0) {
+		t.Error("Starting waits only until a nudge failed; a fault never waits")
+	}
+}

@@ -74,7 +74,7 @@ func finish(in Input) Decision {
 // lastStillCached: the pod deleted last is still in the cache (terminating, old revision).
 func lastStillCached(in Input) bool {
 	for _, m := range in.Members {
-		if in.Last.UID != "" && m.UID == in.Last.UID {
+		if in.Last.UID != "" && m.UID == in.Last.UID && !unperformedRestart(in, m) {
 			return true
 		}
 	}

@@ -45,8 +45,14 @@ func TestPlan(t *testing.T) {
 		{name: "a template change the StatefulSet controller has not seen: not up to date yet", f: healthyCluster(3, 0).updated(0, 1, 2).with(func(in *Input) { in.StsObservedGeneration = 1 }),
 			action: ActionWait, gate: nacosv1alpha1.GateCacheNotInSync, message: "has not observed the latest StatefulSet"},
 		{name: "stale StatefulSet", f: healthyCluster(3, 0).with(func(in *Input) { in.StsObservedGeneration = 1 }), action: ActionWait, gate: nacosv1alpha1.GateCacheNotInSync},
-		{name: "deleted pod still cached", f: healthyCluster(3, 0).updated(2).lastRestart(2, t0.Add(-time.Minute)).member(2, func(m *Member) { m.UID = "gone-uid" }),
+		{name: "deleted pod still cached", f: healthyCluster(3, 0).updated(2).lastRestart(2, t0.Add(-time.Second)).member(2, func(m *Member) { m.UID = "gone-uid" }),
 			action: ActionWait, gate: nacosv1alpha1.GateCacheNotInSync, member: "n-2"},
+		{name: "a restart recorded but never performed (operator killed between): waits while the cache may lag", f: healthyCluster(3, 0).lastRestart(2, t0.Add(-20*time.Second)).
+			member(2, func(m *Member) { m.UID = "gone-uid" }), action: ActionWait, gate: nacosv1alpha1.GateCacheNotInSync, member: "n-2"},
+		{name: "a restart recorded but never performed: past the grace the gates decide afresh", f: healthyCluster(3, 0).lastRestart(2, t0.Add(-31*time.Second)).
+			member(2, func(m *Member) { m.UID = "gone-uid" }), action: ActionDelete, member: "n-2"},
+		{name: "a deleted pod still terminating long after is not mistaken for an unperformed restart", f: healthyCluster(3, 0).lastRestart(2, t0.Add(-5*time.Minute)).
+			member(2, func(m *Member) { m.UID, m.Terminating = "gone-uid", true }), action: ActionWait, gate: nacosv1alpha1.GateCacheNotInSync, member: "n-2"},
 		{name: "member terminating", f: healthyCluster(3, 0).member(1, func(m *Member) { m.Terminating = true }), action: ActionWait, gate: nacosv1alpha1.GateMemberTerminating, member: "n-1"},
 		{name: "pod missing", f: healthyCluster(3, 0).updated(2).member(2, func(m *Member) { m.Exists, m.Revision = false, "" }), action: ActionWait, gate: nacosv1alpha1.GatePodsNotReady, member: "n-2", message: "does not exist"},
 		{name: "pod not ready", f: healthyCluster(3, 0).updated(2).member(2, func(m *Member) { m.KubeReady = false }), action: ActionWait, gate: nacosv1alpha1.GatePodsNotReady, member: "n-2"},
