@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"time"
 )
 
 const (
@@ -30,12 +31,19 @@ func (c *Client) Liveness(ctx context.Context) error {
 	})
 }
 
+// readinessTimeout: measured on a real 2.5.1 member with embedded storage whose Raft port
+// (7848) was dropped, the readiness endpoint answered 500 "config not in readiness" after
+// 5.0 s (its config check is a Raft read that waits that long). With the default 3 s timeout
+// the operator reported the member unreachable and the diagnosis said to check port 8848,
+// which was open; waiting a little longer gets Nacos's own words.
+const readinessTimeout = 7 * time.Second
+
 // Readiness returns the member's readiness. On 2.x "not ready" is HTTP 500 with
 // text; on 3.x it is HTTP 200 with code 30000. Both are Readiness{Ready: false}.
 func (c *Client) Readiness(ctx context.Context) (Readiness, error) {
 	var out Readiness
 	err := c.withMajor(ctx, func(major int) error {
-		r := request{op: opReadiness, method: http.MethodGet, path: endpointsFor(major).readiness}
+		r := request{op: opReadiness, method: http.MethodGet, path: endpointsFor(major).readiness, minTimeout: readinessTimeout}
 		resp, err := c.call(ctx, major, r)
 		if err != nil {
 			return err

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // maxBodyBytes bounds what the client reads of any answer: member lists of a
@@ -25,6 +26,9 @@ type request struct {
 	form    url.Values // sent as application/x-www-form-urlencoded when set
 	json    []byte     // sent as application/json when set
 	secured bool       // needs auth when Nacos auth is on
+	// minTimeout raises the client's per-request timeout for a call Nacos is known to
+	// answer slowly (readiness: readinessTimeout).
+	minTimeout time.Duration
 }
 
 type response struct {
@@ -36,7 +40,7 @@ type response struct {
 // send performs one HTTP exchange under its own deadline. It fails only when no
 // complete answer arrived; every HTTP status is returned as a response.
 func (c *Client) send(ctx context.Context, r request, token string) (response, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	ctx, cancel := context.WithTimeout(ctx, max(c.opts.Timeout, r.minTimeout))
 	defer cancel()
 
 	req, err := c.newRequest(ctx, r, token)

@@ -13,14 +13,30 @@ import (
 
 func TestTimeoutIsKindTimeout(t *testing.T) {
 	srv := newFakeNacos(t, scenario2())
-	srv.handle(pathReady2, http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+	srv.handle(pathNodes2, http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
 		<-r.Context().Done() // hold the answer until the client gives up
 	}))
 	c := srv.client(Options{Major: 2, Timeout: 100 * time.Millisecond})
-	_, err := c.Readiness(t.Context())
+	_, err := c.Members(t.Context())
 	e := kindError(t, err, KindTimeout)
-	if !errors.Is(err, context.DeadlineExceeded) || e.StatusCode != 0 || e.Path != pathReady2 {
+	if !errors.Is(err, context.DeadlineExceeded) || e.StatusCode != 0 || e.Path != pathNodes2 {
 		t.Errorf("error = %+v", e)
+	}
+}
+
+// A real 2.5.1 member with embedded storage and its Raft port dropped answers readiness
+// after 5.0 s: the client waits for it (readinessTimeout) past its usual per-request timeout,
+// so the operator quotes Nacos instead of calling the member unreachable.
+func TestSlowReadinessIsAnsweredNotTimedOut(t *testing.T) {
+	srv := newFakeNacos(t, scenario2())
+	srv.handle(pathReady2, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		<-time.After(300 * time.Millisecond) // the Raft read's wait, scaled down
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = w.Write([]byte("config not in readiness"))
+	}))
+	r, err := srv.client(Options{Major: 2, Timeout: 100 * time.Millisecond}).Readiness(t.Context())
+	if err != nil || r.Ready || r.Message != "config not in readiness" {
+		t.Fatalf("readiness = %+v, %v; want Nacos's slow answer", r, err)
 	}
 }
 
