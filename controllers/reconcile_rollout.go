@@ -10,7 +10,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -91,7 +90,7 @@ func (r *NacosClusterReconciler) reportRollout(nc *nacosv1alpha1.NacosCluster, s
 	case d.Action == rollout.ActionWait:
 		msg := waitMessage(s, d)
 		if len(d.Outdated) > 0 || d.Finishing { // not the StatefulSet's first revision at creation
-			r.eventOnChange(nc, waitEventType(s, d), nacosv1alpha1.ConditionProgressing, d.Gate, msg)
+			r.eventOnChange(nc, waitEventType(s, d), nacosv1alpha1.ConditionProgressing, d.Gate, d.Gate, msg)
 		}
 		r.setCondition(nc, s, nacosv1alpha1.ConditionProgressing, metav1.ConditionTrue, d.Gate, msg)
 	default:
@@ -114,9 +113,8 @@ func (r *NacosClusterReconciler) reportScale(nc *nacosv1alpha1.NacosCluster, s *
 	if msg == "" {
 		msg = fmt.Sprintf("Scaling to %d members.", nc.Spec.Replicas)
 	}
-	// A scale-down refused for now (the condition's reason is the gate): say so once per gate.
-	if prev := meta.FindStatusCondition(nc.Status.Conditions, nacosv1alpha1.ConditionProgressing); reason != p.scale.Reason && (prev == nil || prev.Reason != reason) {
-		r.Recorder.Eventf(nc, nil, corev1.EventTypeWarning, nacosv1alpha1.EventScaleDownRefused, nacosv1alpha1.ConditionProgressing, "%s", msg)
+	if reason != p.scale.Reason { // a scale-down refused for now (the reason is the gate): say so once per gate
+		r.eventOnChange(nc, corev1.EventTypeWarning, nacosv1alpha1.ConditionProgressing, reason, nacosv1alpha1.EventScaleDownRefused, msg)
 	}
 	r.setCondition(nc, s, nacosv1alpha1.ConditionProgressing, metav1.ConditionTrue, reason, msg)
 }

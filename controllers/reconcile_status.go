@@ -35,12 +35,13 @@ func (r *NacosClusterReconciler) setCondition(nc *nacosv1alpha1.NacosCluster, s 
 // a cluster starts or a member restarts (the demo's first run showed a hundred Events in a
 // minute), and the condition always holds the current message.
 func (r *NacosClusterReconciler) warnOnChange(nc *nacosv1alpha1.NacosCluster, condType, reason, message string) {
-	r.eventOnChange(nc, corev1.EventTypeWarning, condType, reason, message)
+	r.eventOnChange(nc, corev1.EventTypeWarning, condType, reason, reason, message)
 }
 
-func (r *NacosClusterReconciler) eventOnChange(nc *nacosv1alpha1.NacosCluster, eventType, condType, reason, message string) {
-	if prev := meta.FindStatusCondition(nc.Status.Conditions, condType); prev == nil || prev.Reason != reason {
-		r.Recorder.Eventf(nc, nil, eventType, reason, condType, "%s", message)
+// eventOnChange records an Event (eventReason) when condType's reason becomes condReason.
+func (r *NacosClusterReconciler) eventOnChange(nc *nacosv1alpha1.NacosCluster, eventType, condType, condReason, eventReason, message string) {
+	if prev := meta.FindStatusCondition(nc.Status.Conditions, condType); prev == nil || prev.Reason != condReason {
+		r.Recorder.Eventf(nc, nil, eventType, eventReason, condType, "%s", message)
 	}
 }
 

@@ -3,9 +3,9 @@ package nacos
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -81,16 +81,7 @@ func TestSplitMatchesUnmarshalOnEveryRecordedBody(t *testing.T) {
 	}
 	checked := 0
 	for _, f := range files {
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body := raw
-		if i := bytes.Index(raw, []byte("\r\n\r\n")); i >= 0 {
-			body = raw[i+4:]
-		} else if i := bytes.Index(raw, []byte("\n\n")); i >= 0 {
-			body = raw[i+2:]
-		}
+		body := loadFixture(t, strings.TrimPrefix(filepath.ToSlash(f), "testdata/")).body
 		if json.Valid(body) {
 			sameAsUnmarshal(t, body)
 			checked++

@@ -42,12 +42,20 @@ func cacheInSync(in Input) (string, string, bool) {
 	if in.StsObservedGeneration < in.StsGeneration {
 		return "", "the StatefulSet controller has not observed the latest StatefulSet yet", false
 	}
-	for _, m := range in.Members {
-		if in.Last.UID != "" && m.UID == in.Last.UID && !unperformedRestart(in, m) {
-			return m.Name, fmt.Sprintf("%s: the deleted pod (uid %s) is still in the cache", m.Name, m.UID), false
-		}
+	if m, ok := cachedLast(in); ok {
+		return m.Name, fmt.Sprintf("%s: the deleted pod (uid %s) is still in the cache", m.Name, m.UID), false
 	}
 	return "", "", true
+}
+
+// cachedLast is the pod deleted last while the cache still holds it.
+func cachedLast(in Input) (Member, bool) {
+	for _, m := range in.Members {
+		if in.Last.UID != "" && m.UID == in.Last.UID && !unperformedRestart(in, m) {
+			return m, true
+		}
+	}
+	return Member{}, false
 }
 
 // unperformedRestartGrace bounds how long a recorded deletion may take to show in the cache.

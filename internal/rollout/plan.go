@@ -15,7 +15,7 @@ func Plan(in Input) Decision {
 		return Decision{Action: ActionWait, Gate: nacosv1alpha1.GateCacheNotInSync, Message: "the StatefulSet has no update revision yet"}
 	}
 	outdated := outdatedMembers(in)
-	d := Decision{Outdated: names(outdated), Finishing: len(outdated) == 0 && (restartedByThisRollout(in) != "" || lastStillCached(in))}
+	d := Decision{Outdated: names(outdated), Finishing: len(outdated) == 0 && (restartedByThisRollout(in) != "" || isCachedLast(in))}
 	// Until the StatefulSet controller has seen the latest template, "no pod outdated" means
 	// nothing: right after a spec change the old revision is still the update revision.
 	if member, msg, ok := cacheInSync(in); !ok {
@@ -71,14 +71,9 @@ func finish(in Input) Decision {
 	return Decision{Action: ActionNone, Message: "every member runs the update revision"}
 }
 
-// lastStillCached: the pod deleted last is still in the cache (terminating, old revision).
-func lastStillCached(in Input) bool {
-	for _, m := range in.Members {
-		if in.Last.UID != "" && m.UID == in.Last.UID && !unperformedRestart(in, m) {
-			return true
-		}
-	}
-	return false
+func isCachedLast(in Input) bool {
+	_, ok := cachedLast(in)
+	return ok
 }
 
 func wait(d Decision, gate, member, msg string, in Input) Decision {

@@ -139,9 +139,13 @@ func (bd *bed) waitReconciledBy(b *testing.B, op *sandbox.Operator, ns string, n
 
 // reconciles counts the NacosCluster controller's reconciles that did not fail.
 func reconciles(url string) (float64, error) {
-	return metricSum(url, "controller_runtime_reconcile_total", func(labels string) bool {
+	sums, err := metricSums(url, "controller_runtime_reconcile_total", func(labels string) bool {
 		return strings.Contains(labels, `controller="nacoscluster"`) && !strings.Contains(labels, `result="error"`)
 	})
+	if err != nil {
+		return 0, err
+	}
+	return sums[0], nil
 }
 
 // removeClusters deletes every cluster of ns and waits until their pods are gone.

@@ -72,12 +72,10 @@ func procStats(pid int) (rss, ticks float64, err error) {
 	return rss, utime + stime, nil
 }
 
-// apiRequests sums client-go's request counter from the operator's metrics endpoint.
+// apiRequests sums client-go's request counter from the operator's metrics endpoint: every
+// method, and the writes.
 func apiRequests(url string) (all, writes float64, err error) {
-	if all, err = metricSum(url, "rest_client_requests_total", func(string) bool { return true }); err != nil {
-		return 0, 0, err
-	}
-	writes, err = metricSum(url, "rest_client_requests_total", func(labels string) bool {
+	sums, err := metricSums(url, "rest_client_requests_total", func(string) bool { return true }, func(labels string) bool {
 		for _, m := range []string{`method="POST"`, `method="PUT"`, `method="PATCH"`, `method="DELETE"`} {
 			if strings.Contains(labels, m) {
 				return true
@@ -85,17 +83,21 @@ func apiRequests(url string) (all, writes float64, err error) {
 		}
 		return false
 	})
-	return all, writes, err
+	if err != nil {
+		return 0, 0, err
+	}
+	return sums[0], sums[1], nil
 }
 
-// metricSum adds up the samples of one metric whose labels match, from a Prometheus text page.
-func metricSum(url, name string, match func(labels string) bool) (float64, error) {
+// metricSums reads one Prometheus text page and adds up, per matcher, the samples of one
+// metric whose labels match.
+func metricSums(url, name string, matchers ...func(labels string) bool) ([]float64, error) {
 	resp, err := http.Get(url) //nolint:noctx,gosec // the operator's local metrics endpoint
 	if err != nil {
-		return 0, fmt.Errorf("read the operator's metrics: %w", err)
+		return nil, fmt.Errorf("read the operator's metrics: %w", err)
 	}
 	defer func() { _ = resp.Body.Close() }()
-	sum := 0.0
+	sums := make([]float64, len(matchers))
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
@@ -106,16 +108,18 @@ func metricSum(url, name string, match func(labels string) bool) (float64, error
 		i := strings.LastIndexByte(line, ' ')
 		v, err := strconv.ParseFloat(line[i+1:], 64)
 		if err != nil {
-			return 0, fmt.Errorf("metrics line %q: %w", line, err)
+			return nil, fmt.Errorf("metrics line %q: %w", line, err)
 		}
-		if match(line[len(name):i]) {
-			sum += v
+		for k, match := range matchers {
+			if match(line[len(name):i]) {
+				sums[k] += v
+			}
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return 0, fmt.Errorf("read the operator's metrics: %w", err)
+		return nil, fmt.Errorf("read the operator's metrics: %w", err)
 	}
-	return sum, nil
+	return sums, nil
 }
 
 // nacosCalls sums the operator's requests served by the simulated members of the namespaces.

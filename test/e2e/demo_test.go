@@ -16,12 +16,7 @@ import (
 // shows (one member at a time, nothing restarted while blocked or by a scale), and the page
 // must show the blocked gate as kubectl describe prints it, with no placeholder text.
 func TestDemo(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "sandbox")
-	build := exec.Command("go", "build", "-o", bin, "./test/sandbox/cmd/sandbox")
-	build.Dir = harness.RepoRoot()
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build sandbox: %v\n%s", err, out)
-	}
+	bin := buildSandbox(t)
 	page := filepath.Join(t.TempDir(), "demo.md")
 	cmd := exec.Command(bin, "demo", "--dir", filepath.Join(t.TempDir(), "box"), "--operator", binary, "--markdown", page)
 	cmd.Dir = harness.RepoRoot()

@@ -16,16 +16,23 @@ import (
 	"github.com/nacos-operator/nacos-operator/test/harness"
 )
 
-// TestSandboxCommand runs `sandbox up` as a user does (make sandbox): it must bring the
-// sample to Ready, let `sandbox fault` change what kubectl describe shows, and on Ctrl-C
-// leave no process and no file behind, so that running it again works.
-func TestSandboxCommand(t *testing.T) {
+// buildSandbox builds the sandbox command (make sandbox, make demo) for one test.
+func buildSandbox(t *testing.T) string {
+	t.Helper()
 	bin := filepath.Join(t.TempDir(), "sandbox")
 	build := exec.Command("go", "build", "-o", bin, "./test/sandbox/cmd/sandbox")
 	build.Dir = harness.RepoRoot()
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build sandbox: %v\n%s", err, out)
 	}
+	return bin
+}
+
+// TestSandboxCommand runs `sandbox up` as a user does (make sandbox): it must bring the
+// sample to Ready, let `sandbox fault` change what kubectl describe shows, and on Ctrl-C
+// leave no process and no file behind, so that running it again works.
+func TestSandboxCommand(t *testing.T) {
+	bin := buildSandbox(t)
 	dir := filepath.Join(t.TempDir(), "box")
 	for run := 1; run <= 2; run++ {
 		cmd, kubeconfig := sandboxUp(t, bin, dir)

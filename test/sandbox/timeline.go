@@ -67,15 +67,17 @@ func (f *follower) run(ctx context.Context) {
 	defer close(f.done)
 	pods, summary := map[string]podState{}, ""
 	first, last := true, false
+	replicas := int32(0)
 	for {
 		if nc, err := f.st.get(ctx); err == nil {
+			replicas = nc.Spec.Replicas
 			if s := summarize(nc); s != summary {
 				summary = s
 				f.add(entry{text: s})
 			}
 		}
 		if now, err := f.st.podStates(ctx); err == nil {
-			f.diff(pods, now, first)
+			f.diff(pods, now, first, replicas)
 			pods, first = now, false
 		}
 		if last {
@@ -96,7 +98,7 @@ type podState struct {
 	ready bool
 }
 
-func (f *follower) diff(before, now map[string]podState, first bool) {
+func (f *follower) diff(before, now map[string]podState, first bool, replicas int32) {
 	unavailable := 0
 	for _, p := range now {
 		if !p.ready {
@@ -106,7 +108,7 @@ func (f *follower) diff(before, now map[string]podState, first bool) {
 	for _, name := range sortedNames(before, now) {
 		b, had := before[name]
 		n, has := now[name]
-		e := entry{pod: name, unavailable: unavailable + f.st.missing(now)}
+		e := entry{pod: name, unavailable: unavailable + f.st.missing(now, replicas)}
 		last, seen := f.known[name]
 		if has {
 			f.known[name] = n.uid
@@ -206,14 +208,10 @@ func (st *story) pods(ctx context.Context) (map[string]types.UID, error) {
 	return out, nil
 }
 
-// missing counts desired members that have no pod at all.
-func (st *story) missing(now map[string]podState) int {
-	nc, err := st.get(context.Background())
-	if err != nil {
-		return 0
-	}
+// missing counts desired members (ordinals below replicas) that have no pod at all.
+func (st *story) missing(now map[string]podState, replicas int32) int {
 	n := 0
-	for i := 0; i < int(nc.Spec.Replicas); i++ {
+	for i := 0; i < int(replicas); i++ {
 		if _, ok := now[fmt.Sprintf("%s-%d", st.name, i)]; !ok {
 			n++
 		}
