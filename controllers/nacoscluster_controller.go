@@ -51,7 +51,10 @@ type NacosClusterReconciler struct {
 	// operator's own objects (CacheByObject); the manager's API reader. Nil: the client.
 	SecretReader client.Reader
 
-	nudged    sync.Map // pod UID -> startup.Nudged: the transfers made for its start-up stall
+	// startups holds, by namespace/pod, what start-up recovery did (startup.Record). It is
+	// in memory: a new operator process may nudge or restart a stuck member again, bounded
+	// by the same limits. A record goes when its member starts.
+	startups  sync.Map
 	transfers sync.Map // namespace/name -> time.Time of the last rollout leadership transfer
 }
 
@@ -124,7 +127,7 @@ func (r *NacosClusterReconciler) act(ctx context.Context, nc *nacosv1alpha1.Naco
 	}
 	r.reportSpecAccepted(nc, status)
 	r.bootstrapAdmin(ctx, nc, status, w, auth)
-	r.nudgeStalled(ctx, nc, w, p, auth)
+	r.recoverStartup(ctx, nc, w, p, auth)
 	return r.restartMember(ctx, nc, status, w, p, auth)
 }
 

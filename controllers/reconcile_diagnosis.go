@@ -101,8 +101,9 @@ func (r *NacosClusterReconciler) diagnose(nc *nacosv1alpha1.NacosCluster, s *nac
 		in.Desired = append(in.Desired, m.Address)
 		dm := diagnosisMember(m)
 		if m.Pod != nil {
-			done := r.nudges(string(m.Pod.UID))
-			dm.Nudges, dm.NudgedAt = done.Count, done.Last
+			rec, _ := r.startupRecord(nc, m.Name)
+			rec = rec.For(string(m.Pod.UID))
+			dm.Nudges, dm.NudgedAt, dm.Restarts, dm.RestartedAt = rec.Nudges, rec.LastNudge, rec.Restarts, rec.LastRestart
 		}
 		in.Members = append(in.Members, dm)
 	}
@@ -157,7 +158,7 @@ func diagnosisMember(m observe.Member) diagnosis.Member {
 			containerFacts(&d, c)
 		}
 	}
-	d.Starting = containerStarting(m.Pod)
+	d.Starting, d.RaftOpen = m.Starting, m.RaftOpen
 	return d
 }
 
@@ -172,16 +173,6 @@ func heapOf(c corev1.Container) int64 {
 		}
 	}
 	return 0
-}
-
-// containerStarting: the Nacos container runs and has not passed its startup probe.
-func containerStarting(p *corev1.Pod) bool {
-	for _, c := range p.Status.ContainerStatuses {
-		if c.Name == resource.ContainerNacos {
-			return c.State.Running != nil && c.Started != nil && !*c.Started
-		}
-	}
-	return false
 }
 
 // containerFacts copies restarts, crash looping, last termination and start time.

@@ -17,15 +17,14 @@ import (
 type plan struct {
 	scale   rollout.ScaleDecision
 	rollout rollout.Decision
-	skipped []string // gates skipped by annotation
-	nudge   startup.Nudge
-	stalled bool // a member is stalled in start-up and nudge frees it
+	skipped []string       // gates skipped by annotation
+	startup startup.Action // the start-up recovery action: a nudge or a restart
 }
 
 // decide runs the pure scale logic and, when no scale is in progress, the rollout planner.
 func (r *NacosClusterReconciler) decide(nc *nacosv1alpha1.NacosCluster, w *world) plan {
 	var p plan
-	p.nudge, p.stalled = startup.Decide(r.startupInput(w))
+	p.startup = startup.Decide(r.startupInput(nc, w))
 	in := r.rolloutInput(nc, w, w.current)
 	inConf := w.inConf
 	if inConf == 0 {
@@ -80,7 +79,7 @@ func (r *NacosClusterReconciler) rolloutInput(nc *nacosv1alpha1.NacosCluster, w 
 func rolloutMember(ordinal int, m observe.Member) rollout.Member {
 	rm := rollout.Member{Name: m.Name, Ordinal: ordinal, Address: m.Address, Terminating: m.Terminating, KubeReady: m.KubeReady,
 		Reachable: m.Probed && m.Err == nil, NacosReady: m.Readiness.Ready, ReadyMessage: m.Readiness.Message,
-		NamingUP: m.Naming.Status == "UP", NamingMessage: m.Naming.Message, View: m.View}
+		NamingUP: m.Naming.Status == "UP", NamingMessage: m.Naming.Message, View: m.View, Starting: m.Starting}
 	if p := m.Pod; p != nil {
 		rm.Exists, rm.UID, rm.CreatedAt = true, string(p.UID), p.CreationTimestamp.Time
 		for _, c := range p.Status.Conditions {
@@ -98,7 +97,6 @@ func rolloutMember(ordinal int, m observe.Member) rollout.Member {
 				rm.CrashLoop = true
 			}
 		}
-		rm.Starting = containerStarting(p)
 	}
 	return rm
 }

@@ -6,6 +6,10 @@ import (
 	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
@@ -15,13 +19,16 @@ import (
 	"github.com/nacos-operator/nacos-operator/internal/startup"
 )
 
-// startupInput converts the observed members into stall-detection input.
-func (r *NacosClusterReconciler) startupInput(w *world) startup.Input {
-	in := startup.Input{Now: r.Clock.Now(), StallAfter: r.StartupStallAfter, Nudged: map[string]startup.Nudged{}}
+// startupInput converts the observed members into start-up recovery input. A member that
+// answers has started: its record is dropped, so a later start gets the full bounds again.
+func (r *NacosClusterReconciler) startupInput(nc *nacosv1alpha1.NacosCluster, w *world) startup.Input {
+	in := startup.Input{Now: r.Clock.Now(), StallAfter: r.StartupStallAfter, Records: map[string]startup.Record{}}
 	for _, m := range w.obs.Members {
 		sm := startupMember(m)
-		if done := r.nudges(sm.UID); done.Count > 0 {
-			in.Nudged[sm.UID] = done
+		if sm.Reachable {
+			r.startups.Delete(startupKey(nc, m.Name))
+		} else if rec, ok := r.startupRecord(nc, m.Name); ok {
+			in.Records[m.Name] = rec
 		}
 		in.Members = append(in.Members, sm)
 	}
@@ -30,9 +37,9 @@ func (r *NacosClusterReconciler) startupInput(w *world) startup.Input {
 
 func startupMember(m observe.Member) startup.Member {
 	sm := startup.Member{Name: m.Name, RaftAddress: resource.RaftAddress(m.Address), SelfAddress: m.Address,
-		Reachable: m.Probed && m.Err == nil, View: m.View}
+		Reachable: m.Probed && m.Err == nil, RaftOpen: m.RaftOpen, Starting: m.Starting, View: m.View}
 	if p := m.Pod; p != nil {
-		sm.UID, sm.Starting = string(p.UID), containerStarting(p)
+		sm.UID = string(p.UID)
 		for _, c := range p.Status.ContainerStatuses {
 			if c.Name == resource.ContainerNacos && c.State.Running != nil {
 				sm.StartedAt = c.State.Running.StartedAt.Time
@@ -42,33 +49,54 @@ func startupMember(m observe.Member) startup.Member {
 	return sm
 }
 
-// nudgeStalled moves the nacos_config leadership for a member stalled in start-up (package
-// startup explains the Nacos behaviour and bounds the repeats). A refused transfer is
-// reported and tried again next pass.
-func (r *NacosClusterReconciler) nudgeStalled(ctx context.Context, nc *nacosv1alpha1.NacosCluster, w *world, p plan, auth nacos.Auth) {
-	if !p.stalled {
+// recoverStartup takes the pass's start-up recovery action (package startup explains the
+// two Nacos stalls and bounds the repeats): a nacos_config leadership transfer for a member
+// that missed its leader, or a pod deletion for one deadlocked in start-up. Neither touches
+// a member that serves: the stalled member's port is closed. A refused action is reported
+// and decided afresh next pass.
+func (r *NacosClusterReconciler) recoverStartup(ctx context.Context, nc *nacosv1alpha1.NacosCluster, w *world, p plan, auth nacos.Auth) {
+	a := p.startup
+	switch a.Kind {
+	case startup.Nudge:
+		via, ok := w.obs.ByName(a.Via)
+		if !ok || via.PodIP == "" {
+			return
+		}
+		c := r.Clients.For(net.JoinHostPort(via.PodIP, strconv.Itoa(resource.PortHTTP)), auth)
+		if err := c.TransferGroupLeader(ctx, startup.ConfigGroup, a.Target); err != nil {
+			r.Recorder.Eventf(nc, nil, corev1.EventTypeWarning, nacosv1alpha1.EventStartupNudgeFailed, "TransferLeader", "%s: %v", a.Message, err)
+			return
+		}
+		r.Recorder.Eventf(nc, nil, corev1.EventTypeNormal, nacosv1alpha1.EventStartupNudged, "TransferLeader", "%s", a.Message)
+		log.FromContext(ctx).Info("nudged a member stalled in start-up", "member", a.Member, "target", a.Target)
+	case startup.Restart:
+		pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: nc.Namespace, Name: a.Member}}
+		uid := types.UID(a.UID)
+		err := r.Delete(ctx, pod, client.Preconditions{UID: &uid})
+		if apierrors.IsConflict(err) {
+			return // the pod was replaced meanwhile: decided afresh next pass
+		}
+		if err != nil && !apierrors.IsNotFound(err) {
+			r.Recorder.Eventf(nc, pod, corev1.EventTypeWarning, nacosv1alpha1.EventStartupRestarted, "DeletePod", "%s: the deletion failed: %v", a.Message, err)
+			return
+		}
+		r.Recorder.Eventf(nc, pod, corev1.EventTypeWarning, nacosv1alpha1.EventStartupRestarted, "DeletePod", "%s", a.Message)
+		log.FromContext(ctx).Info("restarted a member deadlocked in start-up", "member", a.Member)
+	default:
 		return
 	}
-	n := p.nudge
-	via, ok := w.obs.ByName(n.Via)
-	if !ok || via.PodIP == "" {
-		return
-	}
-	c := r.Clients.For(net.JoinHostPort(via.PodIP, strconv.Itoa(resource.PortHTTP)), auth)
-	if err := c.TransferGroupLeader(ctx, startup.ConfigGroup, n.Target); err != nil {
-		r.Recorder.Eventf(nc, nil, corev1.EventTypeWarning, nacosv1alpha1.EventStartupNudgeFailed, "TransferLeader", "%s: %v", n.Message, err)
-		return
-	}
-	done := r.nudges(n.UID)
-	r.nudged.Store(n.UID, startup.Nudged{Count: done.Count + 1, Last: r.Clock.Now()})
-	r.Recorder.Eventf(nc, nil, corev1.EventTypeNormal, nacosv1alpha1.EventStartupNudged, "TransferLeader", "%s", n.Message)
-	log.FromContext(ctx).Info("nudged a member stalled in start-up", "member", n.Member, "target", n.Target)
+	rec, _ := r.startupRecord(nc, a.Member)
+	r.startups.Store(startupKey(nc, a.Member), startup.Apply(rec, a, r.Clock.Now()))
 }
 
-// nudges is what was done for the pod's start-up stall (zero when nothing).
-func (r *NacosClusterReconciler) nudges(uid string) startup.Nudged {
-	if v, ok := r.nudged.Load(uid); ok {
-		return v.(startup.Nudged)
+// startupRecord is what start-up recovery did for a member's pods (zero when nothing).
+func (r *NacosClusterReconciler) startupRecord(nc *nacosv1alpha1.NacosCluster, member string) (startup.Record, bool) {
+	if v, ok := r.startups.Load(startupKey(nc, member)); ok {
+		return v.(startup.Record), true
 	}
-	return startup.Nudged{}
+	return startup.Record{}, false
+}
+
+func startupKey(nc *nacosv1alpha1.NacosCluster, member string) string {
+	return nc.Namespace + "/" + member
 }

@@ -136,4 +136,7 @@ const (
 	EventStartupNudged = "StartupNudged"
 	// EventStartupNudgeFailed: the leadership transfer for a stalled member was refused.
 	EventStartupNudgeFailed = "StartupNudgeFailed"
+	// EventStartupRestarted: a member deadlocked in start-up (a new leader did not free it,
+	// its Raft port answers) was restarted by deleting its pod.
+	EventStartupRestarted = "StartupRestarted"
 )

@@ -47,13 +47,17 @@ const (
 	// elected a leader: Nacos missed the leader announcement, and the operator moves that
 	// group's leadership once to announce it again.
 	DiagStartupStalled = "StartupStalled"
+	// DiagStartupDeadlocked means a new nacos_config leader did not free a stalled member
+	// while its Raft port accepts connections: Nacos is deadlocked in start-up (measured on
+	// real 2.5.1), which only a restart clears, so the operator restarts the pod.
+	DiagStartupDeadlocked = "StartupDeadlocked"
 	// DiagUnreachable means the operator cannot reach the member's Nacos API.
 	DiagUnreachable = "Unreachable"
 )
 
 // DiagnosisCodes lists every diagnosis code (docs/diagnosis.md has a row for each).
 func DiagnosisCodes() []string {
-	return []string{DiagOOMKilled, DiagCrashLooping, DiagStartupStalled, DiagStarting, DiagUnreachable, DiagColdStart,
+	return []string{DiagOOMKilled, DiagCrashLooping, DiagStartupStalled, DiagStartupDeadlocked, DiagStarting, DiagUnreachable, DiagColdStart,
 		DiagLoneMember, DiagPhantomSelf, DiagMissingPeers, DiagExtraPeers, DiagPeersUnreachable, DiagNetworkPolicyBlocks,
 		DiagPeerDNS, DiagNoRaftLeader, DiagStaleRaftPeers, DiagStillInitializing, DiagResourceStarved}
 }

@@ -158,13 +158,40 @@ func TestDiagnose(t *testing.T) {
 			in.Members[1].Reachable, in.Members[1].Starting, in.Members[1].Err = false, true, "state: connection refused"
 			in.Members[1].StartedAt, in.Members[1].NudgedAt, in.Members[1].Nudges = t0.Add(-5*time.Minute), t0.Add(-time.Minute), 2
 			withConfigGroup(in)
-		}, []string{nacosv1alpha1.DiagStarting}, "2 new nacos_config leaders, the last announced at 2026-01-01T11:59:00Z, did not free it"},
+		}, []string{nacosv1alpha1.DiagStarting}, "2 new nacos_config leaders, the last announced at 2026-01-01T11:59:00Z, did not free it, so it is not waiting for a missed announcement; its Raft port 7848 does not accept the operator's connections either"},
 		{"stalled and nudged once: still stalled, nudged again later", func(in *Input) {
 			sick(in, 1)
 			in.Members[1].Reachable, in.Members[1].Starting, in.Members[1].Err = false, true, "state: connection refused"
 			in.Members[1].StartedAt, in.Members[1].NudgedAt, in.Members[1].Nudges = t0.Add(-5*time.Minute), t0.Add(-time.Minute), 1
 			withConfigGroup(in)
-		}, []string{nacosv1alpha1.DiagStartupStalled}, "moved the group's leadership at 2026-01-01T11:59:00Z (1 of 2)"},
+		}, []string{nacosv1alpha1.DiagStartupStalled}, "the leadership the operator moved at 2026-01-01T11:59:00Z (1 of 2) did not free it, and its Raft port 7848 does not accept the operator's connections either; a second move follows 2m0s after the first"},
+		{"stalled and nudged 30 s ago: the port should open within seconds", func(in *Input) {
+			sick(in, 1)
+			in.Members[1].Reachable, in.Members[1].Starting, in.Members[1].Err = false, true, "state: connection refused"
+			in.Members[1].StartedAt, in.Members[1].NudgedAt, in.Members[1].Nudges = t0.Add(-5*time.Minute), t0.Add(-30*time.Second), 1
+			withConfigGroup(in)
+		}, []string{nacosv1alpha1.DiagStartupStalled}, "moved the group's leadership at 2026-01-01T11:59:30Z (1 of 2) to announce a leader again, and the member should open its port within seconds"},
+		// Measured on real 2.5.1 (docs/real-nacos.md): the config dump deadlocks on Spring's
+		// bean lock; new leaders start dumps that block too, and 7848 stays open.
+		{"nudged a minute ago, still closed, Raft port open: deadlocked, the operator restarts it", func(in *Input) {
+			sick(in, 1)
+			in.Members[1].Reachable, in.Members[1].Starting, in.Members[1].Err, in.Members[1].RaftOpen = false, true, "state: connection refused", true
+			in.Members[1].StartedAt, in.Members[1].NudgedAt, in.Members[1].Nudges = t0.Add(-5*time.Minute), t0.Add(-time.Minute), 1
+			withConfigGroup(in)
+		}, []string{nacosv1alpha1.DiagStartupDeadlocked}, "n-1 has kept port 8848 closed since 2026-01-01T11:55:00Z, and a new nacos_config leader announced at 2026-01-01T11:59:00Z did not free it, while its Raft port 7848 accepts connections: Nacos is deadlocked in start-up (its config dump waits for a lock the starting main thread holds; measured on real 2.5.1), which only a restart clears: the operator deletes its pod (Event StartupRestarted; 0 of 2 restarts so far)"},
+		{"deadlocked after the operator's restarts: left to the kubelet", func(in *Input) {
+			sick(in, 1)
+			in.Members[1].Reachable, in.Members[1].Starting, in.Members[1].Err, in.Members[1].RaftOpen = false, true, "state: connection refused", true
+			in.Members[1].StartedAt, in.Members[1].NudgedAt, in.Members[1].Nudges = t0.Add(-5*time.Minute), t0.Add(-time.Minute), 1
+			in.Members[1].Restarts, in.Members[1].RestartedAt, in.StartupTimeout = 2, t0.Add(-6*time.Minute), 10*time.Minute
+			withConfigGroup(in)
+		}, []string{nacosv1alpha1.DiagStartupDeadlocked}, "the operator restarted it 2 times, the last at 2026-01-01T11:54:00Z, and leaves it to the kubelet, which restarts it after pod.startupTimeout (10m0s)"},
+		{"starting again after the operator's restart: the restart is said", func(in *Input) {
+			sick(in, 1)
+			in.Members[1].Reachable, in.Members[1].Starting, in.Members[1].Err = false, true, "state: connection refused"
+			in.Members[1].StartedAt, in.Members[1].Restarts, in.Members[1].RestartedAt = t0.Add(-time.Minute), 1, t0.Add(-time.Minute)
+			withConfigGroup(in)
+		}, []string{nacosv1alpha1.DiagStarting}, "; the operator restarted it at 2026-01-01T11:59:00Z to clear a start-up deadlock (1 of 2)"},
 		{"starting for less than the stall time with a leader: starting", func(in *Input) {
 			sick(in, 1)
 			in.Members[1].Reachable, in.Members[1].Starting, in.Members[1].Err = false, true, "state: connection refused"

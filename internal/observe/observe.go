@@ -36,7 +36,11 @@ type Member struct {
 	PodIP       string
 	KubeReady   bool
 	Terminating bool
+	Starting    bool // the Nacos container runs and has not passed its startup probe
 	Probed      bool // the Nacos API was asked (the pod has an IP)
+	// RaftOpen: the Raft port kept a connection open, asked only of a starting member whose
+	// API did not answer (the evidence that tells a deadlocked start from a blocked one).
+	RaftOpen bool
 
 	Readiness nacos.Readiness
 	Naming    nacos.NamingStatus
@@ -63,7 +67,11 @@ func Observe(ctx context.Context, clients Clients, auth nacos.Auth, now time.Tim
 		wg.Add(1)
 		go func(m *Member) {
 			defer wg.Done()
-			probe(ctx, clients.For(net.JoinHostPort(m.PodIP, strconv.Itoa(resource.PortHTTP)), auth), m)
+			c := clients.For(net.JoinHostPort(m.PodIP, strconv.Itoa(resource.PortHTTP)), auth)
+			probe(ctx, c, m)
+			if m.Starting && m.Err != nil {
+				m.RaftOpen = c.RaftPortOpen(ctx)
+			}
 		}(&out.Members[i])
 	}
 	wg.Wait()
@@ -77,6 +85,7 @@ func fromPod(t Target) Member {
 	}
 	m.PodIP = t.Pod.Status.PodIP
 	m.Terminating = t.Pod.DeletionTimestamp != nil
+	m.Starting = containerStarting(t.Pod)
 	for _, c := range t.Pod.Status.Conditions {
 		if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue {
 			m.KubeReady = true
@@ -116,4 +125,14 @@ func (o Observation) ByName(name string) (Member, bool) {
 		}
 	}
 	return Member{}, false
+}
+
+// containerStarting: the Nacos container runs and has not passed its startup probe.
+func containerStarting(p *corev1.Pod) bool {
+	for _, c := range p.Status.ContainerStatuses {
+		if c.Name == resource.ContainerNacos {
+			return c.State.Running != nil && c.Started != nil && !*c.Started
+		}
+	}
+	return false
 }

@@ -41,10 +41,30 @@ const MaxNudges = 2
 // and a transfer made while another is under way can be lost.
 const Settle = 30 * time.Second
 
-// Nudged is what was done for one pod.
-type Nudged struct {
-	Count int
-	Last  time.Time
+// Record is what start-up recovery did for one pod name. Nudges count for one incarnation
+// (UID); restarts count across incarnations until the member starts.
+type Record struct {
+	UID         string // the incarnation the nudges were for
+	Nudges      int
+	LastNudge   time.Time
+	Restarts    int
+	LastRestart time.Time
+}
+
+// For is the record as it applies to incarnation uid: a new pod starts with no nudges.
+func (r Record) For(uid string) Record {
+	if r.UID != uid {
+		r.UID, r.Nudges, r.LastNudge = uid, 0, time.Time{}
+	}
+	return r
+}
+
+// last is the time of the record's latest action.
+func (r Record) last() time.Time {
+	if r.LastRestart.After(r.LastNudge) {
+		return r.LastRestart
+	}
+	return r.LastNudge
 }
 
 // Member is what stall detection knows of one member.
@@ -54,6 +74,7 @@ type Member struct {
 	Starting    bool      // the container runs and has not passed its startup probe
 	StartedAt   time.Time // the container's start
 	Reachable   bool      // its Nacos API answered this pass
+	RaftOpen    bool      // its Raft port accepted the operator's connection this pass
 	View        []nacos.Member
 	SelfAddress string // its cluster.conf address, to find its own entry in View
 }
@@ -94,47 +115,81 @@ func Stalled(now time.Time, after time.Duration, m Member, leader Leader, found 
 		now.Sub(m.StartedAt) >= after && slices.Contains(leader.Peers, m.RaftAddress)
 }
 
-// Nudge is the decision to move nacos_config leadership so a stalled member hears a leader.
-type Nudge struct {
+// Kind is the start-up recovery action.
+type Kind int
+
+// The actions, None first (the zero Action does nothing).
+const (
+	None    Kind = iota // nothing to do
+	Nudge               // move nacos_config leadership so a stalled member hears a leader
+	Restart             // delete the pod of a member deadlocked in start-up
+)
+
+// Action is the one start-up recovery action of a pass.
+type Action struct {
+	Kind        Kind
 	Member, UID string // the stalled member
-	Via         string // the reachable member asked to transfer
-	Target      string // the new leader's Raft address
+	Via         string // Nudge: the reachable member asked to transfer
+	Target      string // Nudge: the new leader's Raft address
 	Message     string
 }
 
-// Input is one pass's facts; Nudged is by pod UID.
+// Input is one pass's facts; Records is by pod name.
 type Input struct {
 	Now        time.Time
 	StallAfter time.Duration // StallAfter when zero
 	Members    []Member
-	Nudged     map[string]Nudged
+	Records    map[string]Record
 }
 
-// Decide returns the nudge for the first stalled member due one: never nudged, or nudged
-// fewer than MaxNudges times and last more than StallAfter ago; none within Settle of the
-// cluster's last nudge.
-func Decide(in Input) (Nudge, bool) {
+// Decide returns the action for the first stalled member due one, none within Settle of the
+// cluster's last action: a restart for a member Deadlocked with restarts left, else a nudge
+// for one never nudged, or nudged fewer than MaxNudges times and last more than StallAfter ago.
+func Decide(in Input) Action {
 	leader, found := ConfigLeader(in.Members)
 	after := in.StallAfter
 	if after <= 0 {
 		after = StallAfter
 	}
-	for _, done := range in.Nudged {
-		if in.Now.Sub(done.Last) < min(Settle, after) {
-			return Nudge{}, false
+	for _, done := range in.Records {
+		if in.Now.Sub(done.last()) < min(Settle, after) {
+			return Action{}
 		}
 	}
 	for _, m := range in.Members {
-		done := in.Nudged[m.UID]
-		if done.Count >= MaxNudges || done.Count > 0 && in.Now.Sub(done.Last) < after || !Stalled(in.Now, after, m, leader, found) {
+		done := in.Records[m.Name].For(m.UID)
+		if !Stalled(in.Now, after, m, leader, found) {
+			continue
+		}
+		if Deadlocked(in.Now, after, m, done) {
+			if done.Restarts >= MaxRestarts {
+				continue
+			}
+			return Action{Kind: Restart, Member: m.Name, UID: m.UID,
+				Message: fmt.Sprintf("%s has kept port 8848 closed since %s, and a new %s leader (announced at %s) did not free it while its Raft port accepts connections: Nacos is deadlocked in start-up, which only a restart clears, so its pod is deleted (restart %d of %d)",
+					m.Name, m.StartedAt.UTC().Format(time.RFC3339), ConfigGroup, done.LastNudge.UTC().Format(time.RFC3339), done.Restarts+1, MaxRestarts)}
+		}
+		if done.Nudges >= MaxNudges || done.Nudges > 0 && in.Now.Sub(done.LastNudge) < after {
 			continue
 		}
 		target := transferTarget(in.Members, leader, m)
-		return Nudge{Member: m.Name, UID: m.UID, Via: leader.Reporter, Target: target,
+		return Action{Kind: Nudge, Member: m.Name, UID: m.UID, Via: leader.Reporter, Target: target,
 			Message: fmt.Sprintf("%s has been starting since %s while Raft group %s has leader %s; Nacos can miss a leader elected before it listened, so leadership moves to %s to announce one again",
-				m.Name, m.StartedAt.UTC().Format(time.RFC3339), ConfigGroup, leader.Leader, target)}, true
+				m.Name, m.StartedAt.UTC().Format(time.RFC3339), ConfigGroup, leader.Leader, target)}
 	}
-	return Nudge{}, false
+	return Action{}
+}
+
+// Apply returns the record after action a was taken at now.
+func Apply(r Record, a Action, now time.Time) Record {
+	r = r.For(a.UID)
+	switch a.Kind {
+	case Nudge:
+		r.Nudges, r.LastNudge = r.Nudges+1, now
+	case Restart:
+		r.Restarts, r.LastRestart = r.Restarts+1, now
+	}
+	return r
 }
 
 // transferTarget prefers a reachable member that does not lead, so the stalled member

@@ -192,3 +192,22 @@ func Eventually(ctx context.Context, timeout time.Duration, cond func(context.Co
 		}
 	}
 }
+
+// Holds checks cond every period for the whole window and returns its first error, with
+// how long it had held: an observation that something stays so, not a wait.
+func Holds(ctx context.Context, window, period time.Duration, cond func(context.Context) error) error {
+	tick := time.NewTicker(period)
+	defer tick.Stop()
+	start := time.Now()
+	for end := start.Add(window); time.Now().Before(end); {
+		if err := cond(ctx); err != nil {
+			return fmt.Errorf("no longer so after %s: %w", time.Since(start).Round(time.Millisecond), err)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("cut short after %s: %w", time.Since(start).Round(time.Millisecond), ctx.Err())
+		case <-tick.C:
+		}
+	}
+	return nil
+}

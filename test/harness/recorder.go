@@ -19,6 +19,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/nacos-operator/nacos-operator/internal/nacos"
+	"github.com/nacos-operator/nacos-operator/internal/resource"
 )
 
 // Recorder watches the member pods of a namespace and checks the rollout invariants at the
@@ -34,6 +35,7 @@ type Recorder struct {
 	members    MemberAccess
 	mu         sync.Mutex
 	deletions  []string // pod names in deletion order
+	recoveries []string // pods deleted before their member ever started (start-up recovery)
 	leaders    []string // the Raft leader (pod name) when each deletion happened
 	violations []string
 	blips      []string // moments two members were unready with none of them disrupted
@@ -165,7 +167,11 @@ func (r *Recorder) follow(w watch.Interface, pods map[string]*corev1.Pod, deleti
 		}
 		if pod.DeletionTimestamp != nil && !deleting[string(pod.UID)] {
 			deleting[string(pod.UID)] = true
-			r.onDeletion(pod.Name)
+			if neverStarted(pod) {
+				r.onRecovery(pod.Name)
+			} else {
+				r.onDeletion(pod.Name)
+			}
 		}
 		r.checkAvailability(pods)
 	}
@@ -205,6 +211,32 @@ func (r *Recorder) checkAvailability(pods map[string]*corev1.Pod) {
 		r.mu.Unlock()
 		r.violate(fmt.Sprintf("%d members unavailable at once (%v, %d pods exist); recent pod events:\n    %s", unavailable, names, len(pods), recent))
 	}
+}
+
+// neverStarted tells a pod whose Nacos container runs but never passed its startup probe:
+// deleting it takes nothing away (the operator's start-up recovery does, package startup).
+func neverStarted(p *corev1.Pod) bool {
+	for _, c := range p.Status.ContainerStatuses {
+		if c.Name == resource.ContainerNacos {
+			return c.State.Running != nil && c.Started != nil && !*c.Started
+		}
+	}
+	return false
+}
+
+// onRecovery records the deletion of a pod that never started, apart from the rollout's.
+func (r *Recorder) onRecovery(name string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.recoveries = append(r.recoveries, name)
+	r.history = append(r.history, fmt.Sprintf("%s %s deleted before it ever started: start-up recovery, not a rollout step", time.Now().Format("15:04:05.000"), name))
+}
+
+// Recoveries is the pods deleted before their member ever started, in order.
+func (r *Recorder) Recoveries() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.recoveries...)
 }
 
 // onDeletion checks, right when a pod starts terminating, that every other member was

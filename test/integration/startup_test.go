@@ -10,12 +10,15 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
 	"github.com/nacos-operator/nacos-operator/internal/nacos/sim"
 	"github.com/nacos-operator/nacos-operator/internal/resource"
 	"github.com/nacos-operator/nacos-operator/internal/startup"
+	"github.com/nacos-operator/nacos-operator/test/harness"
 )
 
 // probedNamespaces are the namespaces whose pods the fake kubelet runs the startup,
@@ -77,6 +80,123 @@ func TestStalledStartupIsNudgedAndStarts(t *testing.T) {
 		if len(m.Diagnosis) > 0 {
 			t.Fatalf("Ready, yet %s has a diagnosis: %+v", m.Name, m.Diagnosis)
 		}
+	}
+}
+
+// Measured on real 2.5.1 members (docs/real-nacos.md): a member can deadlock in start-up,
+// its config dump blocked on a lock the starting main thread holds. A nudge does not free it
+// and its Raft port stays open, so the operator deletes its pod once the nudge's grace has
+// passed; the new pod starts. Nothing else is restarted.
+func TestDeadlockedStartupIsRestarted(t *testing.T) {
+	startOperator(t)
+	ns := namespace(t)
+	probedNamespaces.Store(ns, true)
+	key := sizedCluster(t, ns, 3)
+	ctx := context.Background()
+	victim := "nacos-1"
+	before := map[string]types.UID{}
+	for _, name := range []string{"nacos-0", "nacos-1", "nacos-2"} {
+		p := &corev1.Pod{}
+		if err := env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, p); err != nil {
+			t.Fatal(err)
+		}
+		before[name] = p.UID
+	}
+	startFaults.set(ns, victim, sim.Faults{StartupDeadlock: true})
+	if err := env.Client.Delete(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: victim}}); err != nil {
+		t.Fatal(err)
+	}
+	// The first replacement deadlocks (the fault is taken once); the operator's restart
+	// makes a second one, which starts.
+	var deadlocked types.UID
+	if err := pollUntil(90*time.Second, func() error {
+		pod := &corev1.Pod{}
+		if err := env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: victim}, pod); err != nil {
+			return err
+		}
+		if deadlocked == "" && pod.UID != before[victim] {
+			deadlocked = pod.UID
+		}
+		if deadlocked == "" || pod.UID == deadlocked || !podReady(pod) {
+			return fmt.Errorf("%s not restarted by the operator and Ready yet", victim)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	waitForStatusWithin(t, key, 30*time.Second, func(nc *nacosv1alpha1.NacosCluster) error {
+		return conditionIs(nc, nacosv1alpha1.ConditionReady, "True")
+	})
+	restarts := eventsWith(t, ns, nacosv1alpha1.EventStartupRestarted)
+	if len(restarts) != 1 || !strings.HasPrefix(restarts[0], victim+" has kept port 8848 closed since") ||
+		!strings.Contains(restarts[0], "did not free it while its Raft port accepts connections") || !strings.Contains(restarts[0], "(restart 1 of 2)") {
+		t.Fatalf("StartupRestarted events %q, want one for %s, with the evidence", restarts, victim)
+	}
+	if nudges := eventsWith(t, ns, nacosv1alpha1.EventStartupNudged); len(nudges) != 1 {
+		t.Fatalf("StartupNudged events %q: want exactly one nudge before the restart (a deadlock is restarted, not nudged again)", nudges)
+	}
+	found := eventsWith(t, ns, nacosv1alpha1.DiagStartupDeadlocked)
+	if len(found) != 1 || !strings.Contains(found[0], "Nacos is deadlocked in start-up") {
+		t.Fatalf("StartupDeadlocked events %q, want one", found)
+	}
+	for _, name := range []string{"nacos-0", "nacos-2"} {
+		p := &corev1.Pod{}
+		if err := env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, p); err != nil {
+			t.Fatal(err)
+		}
+		if p.UID != before[name] || containerRestartsOf(p) != 0 {
+			t.Fatalf("%s was restarted (uid %s -> %s, %d container restarts); only the deadlocked member may be", name, before[name], p.UID, containerRestartsOf(p))
+		}
+	}
+}
+
+// A member stuck in start-up whose Raft port does not answer the operator either is not
+// restarted: a restart cannot mend its network. It is nudged twice, then diagnosed Starting
+// with the port to check, and left to its startup probe.
+func TestStuckStartupBehindAClosedRaftPortIsNotRestarted(t *testing.T) {
+	startOperator(t)
+	ns := namespace(t)
+	probedNamespaces.Store(ns, true)
+	key := sizedCluster(t, ns, 3)
+	ctx := context.Background()
+	victim := "nacos-1"
+	startFaults.set(ns, victim, sim.Faults{StartupDeadlock: true, RaftPartition: true})
+	if err := env.Client.Delete(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: victim}}); err != nil {
+		t.Fatal(err)
+	}
+	var stuck types.UID
+	nc := waitForStatusWithin(t, key, 90*time.Second, func(nc *nacosv1alpha1.NacosCluster) error {
+		for _, m := range nc.Status.Members {
+			if m.Name == victim && len(m.Diagnosis) > 0 && m.Diagnosis[0].Code == nacosv1alpha1.DiagStarting &&
+				strings.Contains(m.Diagnosis[0].Message, "its Raft port 7848 does not accept the operator's connections either") {
+				return nil
+			}
+		}
+		return fmt.Errorf("%s not diagnosed Starting with its closed Raft port yet", victim)
+	})
+	pod := &corev1.Pod{}
+	if err := env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: victim}, pod); err != nil {
+		t.Fatal(err)
+	}
+	stuck = pod.UID
+	if restarts := eventsWith(t, ns, nacosv1alpha1.EventStartupRestarted); len(restarts) != 0 {
+		t.Fatalf("StartupRestarted %q for a member whose Raft port is closed (status %+v)", restarts, nc.Status.Members)
+	}
+	if nudges := eventsWith(t, ns, nacosv1alpha1.EventStartupNudged); len(nudges) != startup.MaxNudges {
+		t.Fatalf("StartupNudged events %q, want %d", nudges, startup.MaxNudges)
+	}
+	// Past every bound (two stall times), still the same pod.
+	if err := harness.Holds(ctx, 2*integrationStallAfter, 100*time.Millisecond, func(ctx context.Context) error {
+		p := &corev1.Pod{}
+		if err := env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: victim}, p); err != nil {
+			return err
+		}
+		if p.UID != stuck {
+			return fmt.Errorf("%s was replaced (%s -> %s)", victim, stuck, p.UID)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 }
 

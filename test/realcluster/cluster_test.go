@@ -102,9 +102,11 @@ func create(t *testing.T, key types.NamespacedName, bare time.Duration) {
 	took := time.Since(start)
 	t.Logf("create: apply to Ready (Distro 3/3) %.0f s; bare start %.0f s; ratio %.2f", took.Seconds(), bare.Seconds(), took.Seconds()/bare.Seconds())
 	writeMeasure("create", fmt.Sprintf("apply-to-Ready %.0f s, bare start %.0f s, ratio %.2f", took.Seconds(), bare.Seconds(), took.Seconds()/bare.Seconds()))
-	for _, note := range eventNotes(t, key.Namespace, nacosv1alpha1.EventStartupNudged) {
-		t.Logf("create: %s", note)
-		writeMeasure("create nudge", note)
+	for _, reason := range []string{nacosv1alpha1.EventStartupNudged, nacosv1alpha1.EventStartupRestarted} {
+		for _, note := range eventNotes(t, key.Namespace, reason) {
+			t.Logf("create: %s: %s", reason, note)
+			writeMeasure("create "+reason, note)
+		}
 	}
 	for name, inc := range incarnations(t, key.Namespace) {
 		if !strings.HasSuffix(inc, "/0") {

@@ -170,6 +170,10 @@ func checkRollout(t *testing.T, rec *harness.Recorder, n int) []string {
 	if l := rec.LeaderRestarts(); len(l) > 0 {
 		t.Fatalf("deletions %v: restarts %v hit the Raft leader although leadership is transferred first\n%s", deletions, l, rec.HistoryText())
 	}
+	if rc := rec.Recoveries(); len(rc) > 0 {
+		t.Logf("start-up recoveries (pods deleted before they ever started): %v", rc)
+		writeMeasure("start-up recoveries", strings.Join(rc, " "))
+	}
 	if blips := rec.Blips(); len(blips) > 0 {
 		t.Logf("Nacos-side readiness blips (two or more members unready, none disrupted): %v", blips)
 		writeMeasure("readiness blips", strings.Join(blips, "; "))
@@ -180,12 +184,8 @@ func checkRollout(t *testing.T, rec *harness.Recorder, n int) []string {
 // holds fails unless cond stays nil for the whole window (an observation, not a wait).
 func holds(t *testing.T, what string, window time.Duration, cond func(ctx context.Context) error) {
 	t.Helper()
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
-	for end := time.Now().Add(window); time.Now().Before(end); <-tick.C {
-		if err := cond(t.Context()); err != nil {
-			t.Fatalf("%s: no longer so after %s: %v", what, window-time.Until(end), err)
-		}
+	if err := harness.Holds(t.Context(), window, time.Second, cond); err != nil {
+		t.Fatalf("%s: %v", what, err)
 	}
 }
 

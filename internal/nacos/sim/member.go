@@ -76,6 +76,11 @@ type Faults struct {
 	// startup): an embedded-storage member told of its nacos_config leader before it
 	// listened keeps its HTTP port closed until that group's leader changes (a new term).
 	MissedLeaderEvent bool
+	// StartupDeadlock is the other start-up stall measured on real 2.5.1 members (package
+	// startup): an embedded-storage cluster member that heard its nacos_config leader
+	// deadlocks in the config dump, its HTTP port closed whatever the leaders do, its Raft
+	// port open; only a restart (a new member) clears it.
+	StartupDeadlock bool
 }
 
 // New validates the configuration of a member; it does not start it.

@@ -26,7 +26,33 @@ func (m *Member) listenRaft() (net.Listener, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", raftAddress(m.cfg.Bind), err)
 	}
-	return l, nil
+	return cutRaftListener{Listener: l, m: m}, nil
+}
+
+// cutRaftListener resets every connection accepted while the Raft port is cut
+// (RaftPartition). A real firewall drops the packets, which no listener can do; either way
+// no connection to 7848 stays open, which is what the operator's Raft-port probe reads
+// (nacos.Client.RaftPortOpen). A hung member (Hang) keeps them open, as a stopped JVM's
+// kernel does.
+type cutRaftListener struct {
+	net.Listener
+	m *Member
+}
+
+func (l cutRaftListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err //nolint:wrapcheck // http.Server type-asserts net.Error to retry temporary ones
+		}
+		if !l.m.Faulty().RaftPartition {
+			return c, nil
+		}
+		if tc, ok := c.(*net.TCPConn); ok {
+			_ = tc.SetLinger(0) // a reset, not an orderly close
+		}
+		_ = c.Close()
+	}
 }
 
 func (m *Member) raftHandler() http.Handler {

@@ -33,7 +33,7 @@ func (m *Member) portHeldLocked() bool {
 	if m.cfg.Storage != StorageEmbedded || m.cfg.Standalone {
 		return false
 	}
-	if g == nil || g.leader == "" {
+	if g == nil || g.leader == "" || m.faults.StartupDeadlock {
 		return true
 	}
 	if !m.faults.MissedLeaderEvent {

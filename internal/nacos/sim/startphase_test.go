@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nacos-operator/nacos-operator/internal/nacos"
 )
 
 // refused tells whether nothing listens on addr (a real member's port before its web server).
@@ -107,4 +109,44 @@ func TestMissedLeaderEventHoldsThePortUntilTheLeaderChanges(t *testing.T) {
 		t.Fatalf("transferLeader answered %d", resp.StatusCode)
 	}
 	eventually(t, 10*time.Second, "naming UP once a new leader was announced", func() error { return upOnceOpen(t, m.cfg.Bind) })
+}
+
+// A member deadlocked in start-up (real 2.5.1: the config dump blocked on Spring's bean lock)
+// keeps its HTTP port closed whatever the leaders do, while its Raft port keeps connections
+// open; a member behind RaftPartition keeps none. Only a new start clears the deadlock.
+func TestStartupDeadlockHoldsThePortThroughLeaderChangesWithTheRaftPortOpen(t *testing.T) {
+	c := startCluster(t, 3, "127.0.25.", Config{Version: "2.5.1", Warmup: true, Storage: StorageEmbedded})
+	for _, m := range c.Members {
+		eventually(t, 10*time.Second, "boot", func() error { return namingUp(t, m.cfg.Bind) })
+	}
+	m := c.Members[2]
+	m.Stop()
+	m.SetFaults(Faults{StartupDeadlock: true})
+	if err := m.Start(); err != nil {
+		t.Fatal(err)
+	}
+	client := nacos.New(m.cfg.Bind, nacos.Options{Timeout: time.Second})
+	if !client.RaftPortOpen(t.Context()) {
+		t.Fatal("the deadlocked member's Raft port kept no connection open; a real deadlocked JVM's JRaft server does")
+	}
+	body := fmt.Sprintf(`{"command":"transferLeader","value":%q,"groupId":"nacos_config"}`, raftAddress(m.cfg.Bind))
+	resp, err := http.Post("http://"+c.Members[0].cfg.Bind+"/nacos/v1/core/ops/raft", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("transferLeader answered %d", resp.StatusCode)
+	}
+	staysClosed(t, m, "the port opened after a leader change although the member is deadlocked")
+	m.SetFaults(Faults{StartupDeadlock: true, RaftPartition: true})
+	if client.RaftPortOpen(t.Context()) {
+		t.Fatal("the Raft port kept a connection open behind RaftPartition")
+	}
+	m.Stop()
+	m.SetFaults(Faults{})
+	if err := m.Start(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "naming UP after a restart", func() error { return upOnceOpen(t, m.cfg.Bind) })
 }

@@ -1,0 +1,43 @@
+package nacos
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"strconv"
+	"time"
+)
+
+// raftPortOffset is Nacos's rule for the Raft port: the main port minus 1000 (7848).
+const raftPortOffset = 1000
+
+// raftHold is how long a Raft connection must stay open to count: JRaft's server sends
+// nothing until asked, so only a refusal, a reset or a close ends it sooner.
+const raftHold = 200 * time.Millisecond
+
+// RaftPortOpen tells whether the member's Raft port accepts a TCP connection and keeps it:
+// evidence, for a member whose main port is closed, that its JVM runs and its JRaft server
+// listens. A refused, reset, closed or unanswered connection (a firewall dropping packets)
+// is not open. It costs at most the client timeout (capped at a second) plus raftHold.
+func (c *Client) RaftPortOpen(ctx context.Context) bool {
+	host, port, err := net.SplitHostPort(c.address)
+	if err != nil {
+		return false
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil || p <= raftPortOffset {
+		return false
+	}
+	d := net.Dialer{Timeout: min(c.opts.Timeout, time.Second)}
+	conn, err := d.DialContext(ctx, "tcp", net.JoinHostPort(host, strconv.Itoa(p-raftPortOffset)))
+	if err != nil {
+		return false
+	}
+	defer func() { _ = conn.Close() }()
+	if err := conn.SetReadDeadline(time.Now().Add(raftHold)); err != nil {
+		return false
+	}
+	_, err = conn.Read(make([]byte, 1))
+	return errors.Is(err, os.ErrDeadlineExceeded)
+}
