@@ -79,8 +79,11 @@ func (p *Pods) unstall(ctx context.Context, j int, s *stall, logf func(string, .
 		err := p.Client(peer).TransferGroupLeader(ctx, startup.ConfigGroup, resource.RaftAddress(p.Address(j)))
 		logf("member %d kept its port closed for %.0f s while member %d answered: nudge %d moves nacos_config leadership to it (error: %v)", j, time.Since(s.since).Seconds(), peer, s.nudges, err)
 	}
-	if !s.restarted && time.Since(s.since) > RestartStalledAfter {
-		logf("member %d kept its port closed for %s despite %d nudges: restarting it", j, RestartStalledAfter, s.nudges)
+	// As the operator does (startup.Deadlocked): a nudge that did not free it while its Raft
+	// port answers is a start-up deadlock, which only a restart clears.
+	deadlocked := s.nudges > 0 && time.Since(s.last) >= startup.NudgeGrace(0) && p.Client(j).RaftPortOpen(ctx)
+	if !s.restarted && (deadlocked || time.Since(s.since) > RestartStalledAfter) {
+		logf("member %d kept its port closed for %.0f s despite %d nudges (deadlocked: %v): restarting it", j, time.Since(s.since).Seconds(), s.nudges, deadlocked)
 		if _, err := p.Start(j); err != nil {
 			return err
 		}
