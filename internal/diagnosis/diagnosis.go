@@ -29,7 +29,7 @@ type Member struct {
 	Starting             bool      // the container has not passed its startup probe yet
 	Nudges               int       // leadership transfers made for its start-up stall
 	NudgedAt             time.Time // the last one
-	RaftOpen             bool      // its Raft port kept the operator's connection open
+	RaftOpen             bool      // its Raft port took the operator's connection (nacos.Client.RaftPortOpen)
 	Restarts             int       // pod deletions for a start-up deadlock (startup.Restart)
 	RestartedAt          time.Time // the last one
 	RestartCount         int32

@@ -38,7 +38,7 @@ type Member struct {
 	Terminating bool
 	Starting    bool // the Nacos container runs and has not passed its startup probe
 	Probed      bool // the Nacos API was asked (the pod has an IP)
-	// RaftOpen: the Raft port kept a connection open, asked only of a starting member whose
+	// RaftOpen: the Raft port took a connection and did not drop it, asked only of a starting member whose
 	// API did not answer (the evidence that tells a deadlocked start from a blocked one).
 	RaftOpen bool
 

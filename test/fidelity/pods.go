@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -36,6 +37,10 @@ type Pods struct {
 	running map[int]harness.Running
 	ips     map[int]string
 	dns     map[string]string // member address -> dial address (the simulator's resolver)
+	// stalls is what StartedDespiteStall did for each ordinal's current process (reset by
+	// Start); restarts counts its restarts across processes.
+	stalls   map[int]*stall
+	restarts map[int]int
 }
 
 // AuthValues are the fixed token and identity the fidelity tests give members.
@@ -67,7 +72,8 @@ func NewPods(nc *nacosv1alpha1.NacosCluster, runner harness.Runner, root string,
 		return nil, fmt.Errorf("resolve member env: %w", err)
 	}
 	return &Pods{NC: nc, Runner: runner, Root: root, IP: ip, cm: resource.ConfigMap(nc, replicas), env: env,
-		running: map[int]harness.Running{}, ips: map[int]string{}, dns: map[string]string{}}, nil
+		running: map[int]harness.Running{}, ips: map[int]string{}, dns: map[string]string{},
+		stalls: map[int]*stall{}, restarts: map[int]int{}}, nil
 }
 
 // Address is the member address of an ordinal (its FQDN and main port, as cluster.conf lists it).
@@ -108,6 +114,7 @@ func (p *Pods) Start(ordinal int) (harness.Running, error) {
 	}
 	p.mu.Lock()
 	p.running[ordinal] = m
+	p.stalls[ordinal] = &stall{since: time.Now()}
 	p.mu.Unlock()
 	return m, nil
 }

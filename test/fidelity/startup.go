@@ -19,55 +19,59 @@ const RestartStalledAfter = 6 * time.Minute
 // often keep their port closed for good, waiting for a nacos_config leader announcement
 // that came before they listened (docs/real-nacos.md). Past startup.StallAfter with the port
 // closed while a peer answers, a peer is asked to move the nacos_config leadership to the
-// member, at most startup.MaxNudges times; past RestartStalledAfter the member is restarted
-// once. Every member of the cluster is watched this way, since an open member can wait on a
-// stalled peer. Each step goes to logf, so a run shows whether a nudge freed a real member. It
-// returns how long the wait took and how many nudges it made.
+// member, at most startup.MaxNudges times; a member a nudge did not free while its Raft port
+// answers (a start-up deadlock), or still closed past RestartStalledAfter, is restarted, at
+// most startup.MaxRestarts times. What was done is kept per member process across calls, so
+// a member waited on by an earlier call is not nudged again from zero. Every member of the
+// cluster is watched this way, since an open member can wait on a stalled peer. Each step goes
+// to logf, so a run shows whether a nudge freed a real member. It returns how long the wait
+// took and how many nudges it made.
 func (p *Pods) StartedDespiteStall(ctx context.Context, ordinal int, d time.Duration, cond func(context.Context) bool, logf func(string, ...any)) (time.Duration, int, error) {
 	// Every member is watched, not only ordinal: a member whose port is open can stay not
 	// ready because a peer is stalled (measured: member 0 open, not ready, for 10 minutes).
 	start := time.Now()
-	stalls := make([]stall, p.NC.Spec.Replicas)
-	for i := range stalls {
-		stalls[i].since = start
-	}
 	total := func() int {
+		p.mu.Lock()
+		defer p.mu.Unlock()
 		t := 0
-		for _, s := range stalls {
+		for _, s := range p.stalls {
 			t += s.nudges
 		}
 		return t
 	}
+	before := total()
 	err := harness.Eventually(ctx, d, func(ctx context.Context) (bool, error) {
 		if cond(ctx) {
-			if total() > 0 {
-				logf("member %d there %.0f s after %d nudges", ordinal, time.Since(start).Seconds(), total())
+			if n := total() - before; n > 0 {
+				logf("member %d there %.0f s after %d nudges", ordinal, time.Since(start).Seconds(), n)
 			}
 			return true, nil
 		}
-		for j := range stalls {
-			if err := p.unstall(ctx, j, &stalls[j], logf); err != nil {
+		for j := 0; j < int(p.NC.Spec.Replicas); j++ {
+			if err := p.unstall(ctx, j, logf); err != nil {
 				return false, err
 			}
 		}
 		return false, fmt.Errorf("member %d not there", ordinal)
 	})
 	if err != nil {
-		return 0, total(), fmt.Errorf("member %d: not within %s: %w", ordinal, d, err)
+		return 0, total() - before, fmt.Errorf("member %d: not within %s: %w", ordinal, d, err)
 	}
-	return time.Since(start), total(), nil
+	return time.Since(start), total() - before, nil
 }
 
-// stall is what was done for one member during a cold start.
+// stall is what was done for one member process during a cold start.
 type stall struct {
 	since, last time.Time
 	nudges      int
-	restarted   bool
 }
 
-// unstall nudges, then restarts once, a member whose port stays closed while a peer answers.
-func (p *Pods) unstall(ctx context.Context, j int, s *stall, logf func(string, ...any)) error {
-	if p.Member(j) == nil || p.Answers(j)(ctx) {
+// unstall nudges, then restarts, a member whose port stays closed while a peer answers.
+func (p *Pods) unstall(ctx context.Context, j int, logf func(string, ...any)) error {
+	p.mu.Lock()
+	s, restarts := p.stalls[j], p.restarts[j]
+	p.mu.Unlock()
+	if s == nil || p.Member(j) == nil || p.Answers(j)(ctx) {
 		return nil
 	}
 	peer := p.answeringPeer(ctx, j)
@@ -82,12 +86,14 @@ func (p *Pods) unstall(ctx context.Context, j int, s *stall, logf func(string, .
 	// As the operator does (startup.Deadlocked): a nudge that did not free it while its Raft
 	// port answers is a start-up deadlock, which only a restart clears.
 	deadlocked := s.nudges > 0 && time.Since(s.last) >= startup.NudgeGrace(0) && p.Client(j).RaftPortOpen(ctx)
-	if !s.restarted && (deadlocked || time.Since(s.since) > RestartStalledAfter) {
+	if restarts < startup.MaxRestarts && (deadlocked || time.Since(s.since) > RestartStalledAfter) {
 		logf("member %d kept its port closed for %.0f s despite %d nudges (deadlocked: %v): restarting it", j, time.Since(s.since).Seconds(), s.nudges, deadlocked)
+		p.mu.Lock()
+		p.restarts[j]++
+		p.mu.Unlock()
 		if _, err := p.Start(j); err != nil {
 			return err
 		}
-		s.restarted, s.since = true, time.Now()
 	}
 	return nil
 }

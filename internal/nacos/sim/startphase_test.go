@@ -112,8 +112,8 @@ func TestMissedLeaderEventHoldsThePortUntilTheLeaderChanges(t *testing.T) {
 }
 
 // A member deadlocked in start-up (real 2.5.1: the config dump blocked on Spring's bean lock)
-// keeps its HTTP port closed whatever the leaders do, while its Raft port keeps connections
-// open; a member behind RaftPartition keeps none. Only a new start clears the deadlock.
+// keeps its HTTP port closed whatever the leaders do, while its Raft port takes connections;
+// a member behind RaftPartition drops them. Only a new start clears the deadlock.
 func TestStartupDeadlockHoldsThePortThroughLeaderChangesWithTheRaftPortOpen(t *testing.T) {
 	c := startCluster(t, 3, "127.0.25.", Config{Version: "2.5.1", Warmup: true, Storage: StorageEmbedded})
 	for _, m := range c.Members {
@@ -127,7 +127,7 @@ func TestStartupDeadlockHoldsThePortThroughLeaderChangesWithTheRaftPortOpen(t *t
 	}
 	client := nacos.New(m.cfg.Bind, nacos.Options{Timeout: time.Second})
 	if !client.RaftPortOpen(t.Context()) {
-		t.Fatal("the deadlocked member's Raft port kept no connection open; a real deadlocked JVM's JRaft server does")
+		t.Fatal("the deadlocked member's Raft port dropped the connection; a real deadlocked JVM's JRaft server takes it")
 	}
 	body := fmt.Sprintf(`{"command":"transferLeader","value":%q,"groupId":"nacos_config"}`, raftAddress(m.cfg.Bind))
 	resp, err := http.Post("http://"+c.Members[0].cfg.Bind+"/nacos/v1/core/ops/raft", "application/json", strings.NewReader(body))
@@ -141,7 +141,7 @@ func TestStartupDeadlockHoldsThePortThroughLeaderChangesWithTheRaftPortOpen(t *t
 	staysClosed(t, m, "the port opened after a leader change although the member is deadlocked")
 	m.SetFaults(Faults{StartupDeadlock: true, RaftPartition: true})
 	if client.RaftPortOpen(t.Context()) {
-		t.Fatal("the Raft port kept a connection open behind RaftPartition")
+		t.Fatal("the Raft port took a connection behind RaftPartition")
 	}
 	m.Stop()
 	m.SetFaults(Faults{})
