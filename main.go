@@ -24,6 +24,7 @@ import (
 
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
 	"github.com/nacos-operator/nacos-operator/controllers"
+	"github.com/nacos-operator/nacos-operator/internal/metrics"
 	"github.com/nacos-operator/nacos-operator/internal/nacos"
 )
 
@@ -167,13 +168,18 @@ func run(o options) error {
 		return fmt.Errorf("create manager: %w", err)
 	}
 
+	m, err := metrics.Default()
+	if err != nil {
+		return fmt.Errorf("register metrics: %w", err)
+	}
 	reconciler := &controllers.NacosClusterReconciler{
 		Client:           mgr.GetClient(),
 		SecretReader:     mgr.GetAPIReader(),
 		Scheme:           mgr.GetScheme(),
 		Recorder:         mgr.GetEventRecorder("nacos-operator"),
 		Clock:            clock.RealClock{},
-		Clients:          nacos.NewPool(nacos.Options{Timeout: o.nacosTimeout}),
+		Clients:          nacos.NewPool(nacos.Options{Timeout: o.nacosTimeout, Observe: m.NacosRequest}),
+		Metrics:          m,
 		WriterImage:      o.writerImage,
 		ProbePeriod:      o.probePeriod,
 		DistroInitWindow: o.distroWindow,

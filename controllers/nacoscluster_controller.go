@@ -24,6 +24,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
+	"github.com/nacos-operator/nacos-operator/internal/metrics"
 	"github.com/nacos-operator/nacos-operator/internal/nacos"
 	"github.com/nacos-operator/nacos-operator/internal/observe"
 )
@@ -50,6 +51,8 @@ type NacosClusterReconciler struct {
 	// SecretReader reads the Secrets users name in the spec, past a cache narrowed to the
 	// operator's own objects (CacheByObject); the manager's API reader. Nil: the client.
 	SecretReader client.Reader
+	// Metrics receives each pass's snapshot and the operator's restarts (nil: none).
+	Metrics *metrics.Metrics
 
 	// startups holds, by namespace/pod, what start-up recovery did (startup.Record). It is
 	// in memory: a new operator process may nudge or restart a stuck member again, bounded
@@ -77,6 +80,7 @@ func (r *NacosClusterReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	nc := &nacosv1alpha1.NacosCluster{}
 	if err := r.Get(ctx, req.NamespacedName, nc); err != nil {
 		if apierrors.IsNotFound(err) {
+			r.Metrics.Forget(req.Namespace, req.Name)
 			return ctrl.Result{}, nil // deleted: owner references collect the rest
 		}
 		return ctrl.Result{}, fmt.Errorf("get NacosCluster: %w", err)
@@ -87,6 +91,7 @@ func (r *NacosClusterReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	status := r.newStatus(nc)
 	if problems := nc.Spec.Validate(); len(problems) > 0 {
 		r.reportInvalidSpec(nc, &status, problems.ToAggregate().Error())
+		r.publishMetrics(nc, status, nil)
 		return ctrl.Result{}, r.writeStatus(ctx, nc, status) // a spec edit triggers the next pass
 	}
 	pausedReason, paused := pausedBy(nc)
@@ -105,6 +110,7 @@ func (r *NacosClusterReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		return ctrl.Result{}, errors.Join(err, r.writeStatus(ctx, nc, status))
 	}
 	ready := r.report(nc, &status, w, plan, paused)
+	r.publishMetrics(nc, status, &w.obs)
 	if err := r.writeStatus(ctx, nc, status); err != nil {
 		return ctrl.Result{}, err
 	}

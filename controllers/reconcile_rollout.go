@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
+	"github.com/nacos-operator/nacos-operator/internal/metrics"
 	"github.com/nacos-operator/nacos-operator/internal/nacos"
 	"github.com/nacos-operator/nacos-operator/internal/resource"
 	"github.com/nacos-operator/nacos-operator/internal/rollout"
@@ -48,10 +49,11 @@ func (r *NacosClusterReconciler) restartMember(ctx context.Context, nc *nacosv1a
 	if err := r.Delete(ctx, pod, client.Preconditions{UID: &uid}); err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
 		return fmt.Errorf("delete pod %s to restart it: %w", d.Member, err)
 	}
-	reason := fmt.Sprintf("Restarting %s: %s", d.Member, d.Message)
+	reason, cause := fmt.Sprintf("Restarting %s: %s", d.Member, d.Message), metrics.CauseRollout
 	if d.Forced {
-		reason = "Replacing " + d.Member + ": " + d.Message
+		reason, cause = "Replacing "+d.Member+": "+d.Message, metrics.CauseForced
 	}
+	r.Metrics.Restarted(nc.Namespace, nc.Name, cause)
 	r.Recorder.Eventf(nc, pod, corev1.EventTypeNormal, nacosv1alpha1.EventRestartingMember, "DeletePod", "%s", reason)
 	log.FromContext(ctx).Info("restarting member", "member", d.Member, "forced", d.Forced)
 	return nil

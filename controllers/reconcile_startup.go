@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
+	"github.com/nacos-operator/nacos-operator/internal/metrics"
 	"github.com/nacos-operator/nacos-operator/internal/nacos"
 	"github.com/nacos-operator/nacos-operator/internal/observe"
 	"github.com/nacos-operator/nacos-operator/internal/resource"
@@ -81,6 +82,7 @@ func (r *NacosClusterReconciler) recoverStartup(ctx context.Context, nc *nacosv1
 			return
 		}
 		r.Recorder.Eventf(nc, pod, corev1.EventTypeWarning, nacosv1alpha1.EventStartupRestarted, "DeletePod", "%s", a.Message)
+		r.Metrics.Restarted(nc.Namespace, nc.Name, metrics.CauseStartupDeadlock)
 		log.FromContext(ctx).Info("restarted a member deadlocked in start-up", "member", a.Member)
 	default:
 		return

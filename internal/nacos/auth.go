@@ -103,9 +103,12 @@ func (c *Client) accessToken(ctx context.Context, major int) (token string, fres
 	return token, err == nil, err
 }
 
+// opLogin names the login call in errors.
+const opLogin = "log in"
+
 func (c *Client) loginRequest(major int) request {
 	return request{
-		op:     "log in",
+		op:     opLogin,
 		method: http.MethodPost,
 		path:   endpointsFor(major).login,
 		form:   url.Values{"username": {c.opts.Auth.Username}, "password": {c.opts.Auth.Password}},

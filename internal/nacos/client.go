@@ -38,6 +38,10 @@ type Options struct {
 	// UserAgent defaults to "nacos-operator". A value starting with "Nacos-Server"
 	// is replaced by the default (see peerUserAgentPrefix).
 	UserAgent string
+	// Observe, when set, is told of every HTTP exchange: the endpoint (a short fixed name,
+	// e.g. "readiness"), the result ("ok", "http_4xx", "http_5xx", or the error kind when no
+	// answer came) and how long it took. The operator's metrics hang here.
+	Observe func(endpoint, result string, d time.Duration)
 }
 
 // Client talks to one Nacos member over HTTP. It is safe for concurrent use; keep

@@ -39,7 +39,11 @@ type response struct {
 
 // send performs one HTTP exchange under its own deadline. It fails only when no
 // complete answer arrived; every HTTP status is returned as a response.
-func (c *Client) send(ctx context.Context, r request, token string) (response, error) {
+func (c *Client) send(ctx context.Context, r request, token string) (out response, err error) {
+	if c.opts.Observe != nil {
+		start := c.clock.Now()
+		defer func() { c.opts.Observe(endpointName(r.op), result(out, err), c.clock.Since(start)) }()
+	}
 	ctx, cancel := context.WithTimeout(ctx, max(c.opts.Timeout, r.minTimeout))
 	defer cancel()
 
@@ -56,7 +60,7 @@ func (c *Client) send(ctx context.Context, r request, token string) (response, e
 	if err != nil {
 		return response{}, c.annotate(r, transportError(ctx, err))
 	}
-	out := response{status: resp.StatusCode, body: body}
+	out = response{status: resp.StatusCode, body: body}
 	if len(body) > maxBodyBytes {
 		out.body, out.truncated = body[:maxBodyBytes], true
 	}
@@ -166,4 +170,34 @@ func (c *Client) annotate(r request, err error) error {
 func (c *Client) secrets() []string {
 	current, previous := c.tokens.peek()
 	return []string{c.opts.Auth.Password, c.opts.Auth.IdentityValue, current, previous}
+}
+
+// metricEndpoints names each operation for metrics: short, fixed, the same on 2.x and 3.x.
+var metricEndpoints = map[string]string{
+	opLiveness: "liveness", opReadiness: "readiness", opNaming: "naming_status", opMembers: "members",
+	opSelf: "self", opState: "state", opDetect: "state", opTransferLeader: "raft_ops",
+	opInitAdmin: "init_admin", opLogin: "login",
+}
+
+func endpointName(op string) string {
+	if e, ok := metricEndpoints[op]; ok {
+		return e
+	}
+	return "other"
+}
+
+// result is an exchange's outcome for metrics: ok, the HTTP status class, or the error kind.
+func result(r response, err error) string {
+	var e *Error
+	switch {
+	case errors.As(err, &e):
+		return string(e.Kind)
+	case err != nil:
+		return "error"
+	case r.status >= 500:
+		return "http_5xx"
+	case r.status >= 400:
+		return "http_4xx"
+	}
+	return "ok"
 }

@@ -24,6 +24,7 @@ import (
 
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
 	"github.com/nacos-operator/nacos-operator/controllers"
+	"github.com/nacos-operator/nacos-operator/internal/metrics"
 	"github.com/nacos-operator/nacos-operator/internal/nacos"
 	"github.com/nacos-operator/nacos-operator/test/harness"
 )
@@ -74,10 +75,21 @@ func startOperatorUntil(t testing.TB) func() {
 // runOperator starts an operator process (in this process) and returns its stop function,
 // so a test can stop it mid-way and start a new one.
 func runOperator(t testing.TB, wrap func(client.Client) client.Client) (*reconcileCounter, func()) {
+	return runOperatorServing(t, wrap, "0")
+}
+
+// runOperatorServing is runOperator with the manager's metrics endpoint on metricsAddr
+// ("0": none). Every operator here records into the process's metrics (metrics.Default), as
+// the binary does.
+func runOperatorServing(t testing.TB, wrap func(client.Client) client.Client, metricsAddr string) (*reconcileCounter, func()) {
 	t.Helper()
+	m, err := metrics.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
 	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
 		Scheme:                 env.Scheme,
-		Metrics:                metricsserver.Options{BindAddress: "0"},
+		Metrics:                metricsserver.Options{BindAddress: metricsAddr},
 		HealthProbeBindAddress: "0",
 		// The cache main.go gives the binary: only the operator's own objects.
 		Cache: cache.Options{ByObject: controllers.CacheByObject()},
@@ -94,9 +106,9 @@ func runOperator(t testing.TB, wrap func(client.Client) client.Client) (*reconci
 	r := &controllers.NacosClusterReconciler{
 		Client: c, Scheme: mgr.GetScheme(), SecretReader: mgr.GetAPIReader(),
 		Recorder: mgr.GetEventRecorder("nacos-operator"), Clock: clock.RealClock{},
-		Clients:     nacos.NewPool(nacos.Options{Timeout: 500 * time.Millisecond}),
+		Clients:     nacos.NewPool(nacos.Options{Timeout: 500 * time.Millisecond, Observe: m.NacosRequest}),
 		WriterImage: "nacos-operator:test", ProbePeriod: 300 * time.Millisecond,
-		StartupStallAfter: integrationStallAfter,
+		StartupStallAfter: integrationStallAfter, Metrics: m,
 	}
 	counter := &reconcileCounter{Reconciler: r}
 	if err := r.SetupWithManagerAs(mgr, 2, counter); err != nil {
