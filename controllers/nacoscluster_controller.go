@@ -61,18 +61,24 @@ type NacosClusterReconciler struct {
 	transfers sync.Map // namespace/name -> time.Time of the last rollout leadership transfer
 }
 
-// +kubebuilder:rbac:groups=nacos.io,resources=nacosclusters,verbs=get;list;watch;update;patch
-// +kubebuilder:rbac:groups=nacos.io,resources=nacosclusters/status,verbs=get;update;patch
+// Least privilege (docs/rbac.md justifies each rule; TestOperatorRunsOnItsOwnClusterRole
+// runs the operator on exactly these and fails on a refusal or a grant it never uses).
+// Reads go through the informer cache, which lists and watches; only Secrets are also read
+// live (SecretReader). Owned objects are created and updated (apply.go), never patched or
+// deleted: owner references let the garbage collector delete them, and the StatefulSet's
+// PVC retention policy is carried out by kube-controller-manager, not by the operator.
+// +kubebuilder:rbac:groups=nacos.io,resources=nacosclusters,verbs=list;watch
+// +kubebuilder:rbac:groups=nacos.io,resources=nacosclusters/status,verbs=patch
 // +kubebuilder:rbac:groups=nacos.io,resources=nacosclusters/finalizers,verbs=update
-// +kubebuilder:rbac:groups=apps,resources=statefulsets,verbs=get;list;watch;create;update;patch;delete
-// +kubebuilder:rbac:groups="",resources=services;configmaps;secrets,verbs=get;list;watch;create;update;patch;delete
-// +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch;delete
-// +kubebuilder:rbac:groups="",resources=persistentvolumeclaims,verbs=get;list;watch;delete
+// +kubebuilder:rbac:groups=apps,resources=statefulsets,verbs=list;watch;create;update
+// +kubebuilder:rbac:groups="",resources=services;configmaps,verbs=list;watch;create;update
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create
+// +kubebuilder:rbac:groups="",resources=pods,verbs=list;watch;delete
 // +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
-// +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=get;list;watch;create;update;patch;delete
-// +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies,verbs=get;list;watch
-// +kubebuilder:rbac:groups=discovery.k8s.io,resources=endpointslices,verbs=get;list;watch
+// +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=list;watch;create;update
+// +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies,verbs=list;watch
+// +kubebuilder:rbac:groups=discovery.k8s.io,resources=endpointslices,verbs=list;watch
 
 // Reconcile brings one NacosCluster towards its spec: validate, observe, decide, act, report.
 func (r *NacosClusterReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {

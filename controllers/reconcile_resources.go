@@ -11,6 +11,8 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -51,7 +53,7 @@ func (r *NacosClusterReconciler) reconcileResources(ctx context.Context, nc *nac
 		}
 	}
 	if nc.Spec.Mode == nacosv1alpha1.ModeCluster {
-		if _, err := applyOwned(ctx, r.Client, resource.PodDisruptionBudget(nc), nil, nil); err != nil {
+		if _, err := applyOwned(ctx, r.Client, resource.PodDisruptionBudget(nc), nil, budgetDrifted); err != nil {
 			return err
 		}
 	}
@@ -93,6 +95,15 @@ func (r *NacosClusterReconciler) reconcileConfigMap(ctx context.Context, nc *nac
 // publishNotReadyAddresses or the selector is put back.
 func serviceDrifted(stored, desired *corev1.Service) bool {
 	return stored.Spec.PublishNotReadyAddresses != desired.Spec.PublishNotReadyAddresses || !maps.Equal(stored.Spec.Selector, desired.Spec.Selector)
+}
+
+// budgetDrifted: the budget is what keeps voluntary evictions (a node drain) to one member at
+// a time, so a hand edit of its limits or selector is put back (found by the RBAC test: an
+// edited maxUnavailable of 2 stayed).
+func budgetDrifted(stored, desired *policyv1.PodDisruptionBudget) bool {
+	return !equality.Semantic.DeepEqual(stored.Spec.MaxUnavailable, desired.Spec.MaxUnavailable) ||
+		!equality.Semantic.DeepEqual(stored.Spec.MinAvailable, desired.Spec.MinAvailable) ||
+		!equality.Semantic.DeepEqual(stored.Spec.Selector, desired.Spec.Selector)
 }
 
 // keepServiceAllocations keeps what the API server allocated (cluster IPs, node ports).

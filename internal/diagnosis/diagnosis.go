@@ -127,6 +127,9 @@ func starting(in Input, m Member, _ bool) []nacosv1alpha1.Finding {
 		return nil
 	}
 	leader, isStalled := stalled(in, m)
+	// Nudges made before the operator's last restart of the member were for the pod it
+	// replaced (still terminating): this start has had none.
+	isStalled = isStalled && !(m.Restarts > 0 && m.RestartedAt.After(m.NudgedAt))
 	since := m.StartedAt.UTC().Format(time.RFC3339)
 	nudged := m.NudgedAt.UTC().Format(time.RFC3339)
 	switch {

@@ -186,6 +186,13 @@ func TestDiagnose(t *testing.T) {
 			in.Members[1].Restarts, in.Members[1].RestartedAt, in.StartupTimeout = 2, t0.Add(-6*time.Minute), 10*time.Minute
 			withConfigGroup(in)
 		}, []string{nacosv1alpha1.DiagStartupDeadlocked}, "the operator restarted it 2 times, the last at 2026-01-01T11:54:00Z, and leaves it to the kubelet, which restarts it after pod.startupTimeout (10m0s)"},
+		{"the replaced pod still terminating after the operator's restart: starting, not stalled", func(in *Input) {
+			sick(in, 1)
+			in.Members[1].Reachable, in.Members[1].Starting, in.Members[1].Err = false, true, "state: connection refused"
+			in.Members[1].StartedAt, in.Members[1].NudgedAt, in.Members[1].Nudges = t0.Add(-5*time.Minute), t0.Add(-2*time.Minute), 1
+			in.Members[1].Restarts, in.Members[1].RestartedAt = 1, t0.Add(-time.Second)
+			withConfigGroup(in)
+		}, []string{nacosv1alpha1.DiagStarting}, "; the operator restarted it at 2026-01-01T11:59:59Z to clear a start-up deadlock (1 of 2)"},
 		{"starting again after the operator's restart: the restart is said", func(in *Input) {
 			sick(in, 1)
 			in.Members[1].Reachable, in.Members[1].Starting, in.Members[1].Err = false, true, "state: connection refused"

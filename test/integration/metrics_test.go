@@ -22,7 +22,7 @@ import (
 // same cluster with its rollout blocked on a member whose Distro is stuck (docs/metrics.md).
 func TestMetricsEndpointShowsAReadyAndABlockedCluster(t *testing.T) {
 	addr := freeAddress(t)
-	_, stop := runOperatorServing(t, nil, addr)
+	_, stop := runOperatorWith(t, operatorOptions{metricsAddr: addr})
 	t.Cleanup(stop)
 	ns := namespace(t)
 	key := sizedCluster(t, ns, 3)

@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/rest"
 	"k8s.io/utils/clock"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -75,33 +76,60 @@ func startOperatorUntil(t testing.TB) func() {
 // runOperator starts an operator process (in this process) and returns its stop function,
 // so a test can stop it mid-way and start a new one.
 func runOperator(t testing.TB, wrap func(client.Client) client.Client) (*reconcileCounter, func()) {
-	return runOperatorServing(t, wrap, "0")
+	return runOperatorWith(t, operatorOptions{wrap: wrap})
 }
 
-// runOperatorServing is runOperator with the manager's metrics endpoint on metricsAddr
-// ("0": none). Every operator here records into the process's metrics (metrics.Default), as
-// the binary does.
-func runOperatorServing(t testing.TB, wrap func(client.Client) client.Client, metricsAddr string) (*reconcileCounter, func()) {
+// operatorOptions vary how a test runs the operator; the zero value is as admin, on every
+// namespace, without leader election or a metrics endpoint.
+type operatorOptions struct {
+	wrap        func(client.Client) client.Client
+	metricsAddr string       // the manager's metrics endpoint ("" : none)
+	config      *rest.Config // the operator's identity (nil: the test's admin)
+	namespaces  []string     // the namespaces it watches (nil: all)
+	// leaderElectionNamespace turns leader election on, with the Lease there.
+	leaderElectionNamespace string
+}
+
+// runOperatorWith runs the operator as o says. Every operator here records into the
+// process's metrics (metrics.Default), as the binary does.
+func runOperatorWith(t testing.TB, o operatorOptions) (*reconcileCounter, func()) {
 	t.Helper()
 	m, err := metrics.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
-	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
+	cfg, addr := o.config, o.metricsAddr
+	if cfg == nil {
+		cfg = env.Config
+	}
+	if addr == "" {
+		addr = "0"
+	}
+	var namespaces map[string]cache.Config
+	for _, ns := range o.namespaces {
+		if namespaces == nil {
+			namespaces = map[string]cache.Config{}
+		}
+		namespaces[ns] = cache.Config{}
+	}
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                 env.Scheme,
-		Metrics:                metricsserver.Options{BindAddress: metricsAddr},
+		Metrics:                metricsserver.Options{BindAddress: addr},
 		HealthProbeBindAddress: "0",
 		// The cache main.go gives the binary: only the operator's own objects.
-		Cache: cache.Options{ByObject: controllers.CacheByObject()},
+		Cache: cache.Options{DefaultNamespaces: namespaces, ByObject: controllers.CacheByObject()},
 		// Each test runs its own operator; only one at a time reconciles.
-		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
+		Controller:              config.Controller{SkipNameValidation: ptr.To(true)},
+		LeaderElection:          o.leaderElectionNamespace != "",
+		LeaderElectionNamespace: o.leaderElectionNamespace,
+		LeaderElectionID:        "nacos-operator-test",
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := mgr.GetClient()
-	if wrap != nil {
-		c = wrap(c)
+	if o.wrap != nil {
+		c = o.wrap(c)
 	}
 	r := &controllers.NacosClusterReconciler{
 		Client: c, Scheme: mgr.GetScheme(), SecretReader: mgr.GetAPIReader(),
