@@ -26,7 +26,7 @@ import (
 // why it is granted anyway (docs/rbac.md says the same). Anything else granted must be used.
 var unexercised = map[string]string{
 	"nacos.io/nacosclusters/finalizers:update": "owner references with blockOwnerDeletion need it where the OwnerReferencesPermissionEnforcement admission plugin is on (OpenShift); envtest's API server runs without it",
-	"/events:patch": "client-go's core-v1 event recorder (leader election's) patches an Event it aggregates; the operator's own Events use events.k8s.io",
+	"/events:patch":              "client-go's core-v1 event recorder (leader election's) patches an Event it aggregates; the operator's own Events use events.k8s.io",
 	"events.k8s.io/events:patch": "the events.k8s.io recorder patches an Event into a series when it repeats, which a run may or may not do",
 }
 
@@ -44,7 +44,10 @@ func TestOperatorRunsOnItsOwnClusterRole(t *testing.T) {
 		role.Name = "nacos-operator-" + opNS
 		binding := &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: role.Name}, Subjects: []rbacv1.Subject{sa},
 			RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role.Name}}
-		t.Cleanup(func() { _ = env.Client.Delete(context.Background(), binding); _ = env.Client.Delete(context.Background(), role) })
+		t.Cleanup(func() {
+			_ = env.Client.Delete(context.Background(), binding)
+			_ = env.Client.Delete(context.Background(), role)
+		})
 		return createAll(ctx, role, binding)
 	}, lease)
 	_, stop := runOperatorWith(t, operatorOptions{config: cfg, leaderElectionNamespace: opNS})
