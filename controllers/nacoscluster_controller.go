@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-logr/logr"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
@@ -20,7 +21,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
-	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
@@ -82,7 +82,6 @@ type NacosClusterReconciler struct {
 
 // Reconcile brings one NacosCluster towards its spec: validate, observe, decide, act, report.
 func (r *NacosClusterReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	ctx = log.IntoContext(ctx, log.FromContext(ctx).WithValues("nacoscluster", req.NamespacedName))
 	nc := &nacosv1alpha1.NacosCluster{}
 	if err := r.Get(ctx, req.NamespacedName, nc); err != nil {
 		if apierrors.IsNotFound(err) {
@@ -110,6 +109,7 @@ func (r *NacosClusterReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		return ctrl.Result{}, err
 	}
 	plan := r.decide(nc, w)
+	logWait(ctx, plan)
 	if paused {
 		r.reportPaused(nc, &status, pausedReason)
 	} else if err := r.act(ctx, nc, &status, w, plan, auth); err != nil {
@@ -182,6 +182,15 @@ func (r *NacosClusterReconciler) SetupWithManagerAs(mgr ctrl.Manager, maxConcurr
 		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(podToCluster)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: maxConcurrent}).
 		Named("nacoscluster").
+		// Every line of a pass, controller-runtime's own ("Reconciler error") included,
+		// carries the fixed key nacoscluster=<namespace/name>.
+		WithLogConstructor(func(req *reconcile.Request) logr.Logger {
+			l := mgr.GetLogger().WithValues("controller", "nacoscluster")
+			if req != nil {
+				l = l.WithValues("nacoscluster", req.NamespacedName)
+			}
+			return l
+		}).
 		Complete(rec)
 	if err != nil {
 		return fmt.Errorf("build NacosCluster controller: %w", err)

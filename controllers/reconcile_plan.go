@@ -1,10 +1,12 @@
 package controllers
 
 import (
+	"context"
 	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
 	"github.com/nacos-operator/nacos-operator/internal/observe"
@@ -120,4 +122,16 @@ func skipGates(nc *nacosv1alpha1.NacosCluster) (map[string]bool, []string) {
 		}
 	}
 	return out, list
+}
+
+// logWait logs, at V(1), what the pass waits for: actions are logged at info where they are
+// taken; a wait is logged with its gate (the condition reason) and the member it names.
+func logWait(ctx context.Context, p plan) {
+	d := p.rollout
+	switch {
+	case p.scale.Reason != "":
+		log.FromContext(ctx).V(1).Info("scaling", "reason", p.scale.Reason, "gate", p.scale.Gate, "message", p.scale.Message)
+	case d.Action == rollout.ActionWait:
+		log.FromContext(ctx).V(1).Info("rollout waits", "gate", d.Gate, "member", d.Member, "message", d.Message)
+	}
 }

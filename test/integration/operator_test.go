@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
 	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -88,6 +89,7 @@ type operatorOptions struct {
 	namespaces  []string     // the namespaces it watches (nil: all)
 	// leaderElectionNamespace turns leader election on, with the Lease there.
 	leaderElectionNamespace string
+	logger                  *logr.Logger // the manager's logger (nil: the process's)
 }
 
 // runOperatorWith runs the operator as o says. Every operator here records into the
@@ -112,7 +114,12 @@ func runOperatorWith(t testing.TB, o operatorOptions) (*reconcileCounter, func()
 		}
 		namespaces[ns] = cache.Config{}
 	}
+	var logger logr.Logger
+	if o.logger != nil {
+		logger = *o.logger
+	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Logger:                 logger,
 		Scheme:                 env.Scheme,
 		Metrics:                metricsserver.Options{BindAddress: addr},
 		HealthProbeBindAddress: "0",
