@@ -127,38 +127,47 @@ func starting(in Input, m Member, _ bool) []nacosv1alpha1.Finding {
 		return nil
 	}
 	leader, isStalled := stalled(in, m)
-	// Nudges made before the operator's last restart of the member were for the pod it
-	// replaced (still terminating): this start has had none.
-	isStalled = isStalled && !(m.Restarts > 0 && m.RestartedAt.After(m.NudgedAt))
-	since := m.StartedAt.UTC().Format(time.RFC3339)
-	nudged := m.NudgedAt.UTC().Format(time.RFC3339)
-	switch {
-	case isStalled && m.Nudges == 0:
-		return finding(nacosv1alpha1.DiagStartupStalled, "%s has been starting since %s although Raft group %s elected %s and lists it: Nacos waits in start-up for a leader announcement it missed (it is sent once, when the leader changes); the operator moves the group's leadership to announce it again (Event %s)",
-			m.Name, since, startup.ConfigGroup, leader, nacosv1alpha1.EventStartupNudged)
-	case isStalled && in.Now.Sub(m.NudgedAt) < startup.NudgeGrace(in.StallAfter):
-		return finding(nacosv1alpha1.DiagStartupStalled, "%s has been starting since %s although Raft group %s elected %s and lists it; the operator moved the group's leadership at %s (%d of %d) to announce a leader again, and the member should open its port within seconds",
-			m.Name, since, startup.ConfigGroup, leader, nudged, m.Nudges, startup.MaxNudges)
-	case isStalled && m.RaftOpen:
-		next := fmt.Sprintf("the operator deletes its pod (Event %s; %d of %d restarts so far)", nacosv1alpha1.EventStartupRestarted, m.Restarts, startup.MaxRestarts)
-		if m.Restarts >= startup.MaxRestarts {
-			next = fmt.Sprintf("the operator restarted it %d times, the last at %s, and leaves it to the kubelet, which restarts it after pod.startupTimeout (%s)", m.Restarts, m.RestartedAt.UTC().Format(time.RFC3339), in.StartupTimeout)
-		}
-		return finding(nacosv1alpha1.DiagStartupDeadlocked, "%s has kept port 8848 closed since %s, and a new %s leader announced at %s did not free it, while its Raft port 7848 accepts connections: Nacos is deadlocked in start-up (its config dump waits for a lock the starting main thread holds; measured on real 2.5.1), which only a restart clears: %s",
-			m.Name, since, startup.ConfigGroup, nudged, next)
-	case isStalled && m.Nudges < startup.MaxNudges:
-		return finding(nacosv1alpha1.DiagStartupStalled, "%s has been starting since %s although Raft group %s elected %s and lists it; the leadership the operator moved at %s (%d of %d) did not free it, and its Raft port 7848 does not accept the operator's connections either; a second move follows %s after the first",
-			m.Name, since, startup.ConfigGroup, leader, nudged, m.Nudges, startup.MaxNudges, stallAfter(in))
-	case isStalled:
-		return finding(nacosv1alpha1.DiagStarting, "%s is starting (container started at %s, startup probe not passed yet), and %d new %s leaders, the last announced at %s, did not free it, so it is not waiting for a missed announcement; its Raft port 7848 does not accept the operator's connections either: check that its peers reach it on 7848 (Raft); the kubelet restarts it only after pod.startupTimeout (%s)",
-			m.Name, since, m.Nudges, startup.ConfigGroup, nudged, in.StartupTimeout)
+	// Nudges older than the operator's last restart of the member are the replaced pod's,
+	// seen while it terminates: that pod is no longer stalled but going.
+	isStalled = isStalled && (m.Nudges == 0 || !m.RestartedAt.After(m.NudgedAt))
+	if isStalled {
+		return stalledFinding(in, m, leader)
 	}
+	since := m.StartedAt.UTC().Format(time.RFC3339)
 	restarted := ""
 	if m.Restarts > 0 {
 		restarted = fmt.Sprintf("; the operator restarted it at %s to clear a start-up deadlock (%d of %d)", m.RestartedAt.UTC().Format(time.RFC3339), m.Restarts, startup.MaxRestarts)
 	}
 	return finding(nacosv1alpha1.DiagStarting, "%s is starting (container started at %s, startup probe not passed yet): Nacos opens port 8848 only when it is up, with embedded storage once the nacos_config Raft group has a leader, which needs a majority of members reachable on 7848; the kubelet restarts it only after pod.startupTimeout (%s)%s",
 		m.Name, since, in.StartupTimeout, restarted)
+}
+
+// stalledFinding: a member stalled in start-up (package startup), by what was done for it:
+// not nudged yet, nudged within the grace, deadlocked (its Raft port answers), or neither.
+func stalledFinding(in Input, m Member, leader string) []nacosv1alpha1.Finding {
+	since := m.StartedAt.UTC().Format(time.RFC3339)
+	nudged := m.NudgedAt.UTC().Format(time.RFC3339)
+	switch {
+	case m.Nudges == 0:
+		return finding(nacosv1alpha1.DiagStartupStalled, "%s has been starting since %s although Raft group %s elected %s and lists it: Nacos waits in start-up for a leader announcement it missed (it is sent once, when the leader changes); the operator moves the group's leadership to announce it again (Event %s)",
+			m.Name, since, startup.ConfigGroup, leader, nacosv1alpha1.EventStartupNudged)
+	case in.Now.Sub(m.NudgedAt) < startup.NudgeGrace(in.StallAfter):
+		return finding(nacosv1alpha1.DiagStartupStalled, "%s has been starting since %s although Raft group %s elected %s and lists it; the operator moved the group's leadership at %s (%d of %d) to announce a leader again, and the member should open its port within seconds",
+			m.Name, since, startup.ConfigGroup, leader, nudged, m.Nudges, startup.MaxNudges)
+	case m.RaftOpen:
+		next := fmt.Sprintf("the operator deletes its pod (Event %s; %d of %d restarts so far)", nacosv1alpha1.EventStartupRestarted, m.Restarts, startup.MaxRestarts)
+		if m.Restarts >= startup.MaxRestarts {
+			next = fmt.Sprintf("the operator restarted it %d times, the last at %s, and leaves it to the kubelet, which restarts it after pod.startupTimeout (%s)", m.Restarts, m.RestartedAt.UTC().Format(time.RFC3339), in.StartupTimeout)
+		}
+		return finding(nacosv1alpha1.DiagStartupDeadlocked, "%s has kept port 8848 closed since %s, and a new %s leader announced at %s did not free it, while its Raft port 7848 accepts connections: Nacos is deadlocked in start-up (its config dump waits for a lock the starting main thread holds; measured on real 2.5.1), which only a restart clears: %s",
+			m.Name, since, startup.ConfigGroup, nudged, next)
+	case m.Nudges < startup.MaxNudges:
+		return finding(nacosv1alpha1.DiagStartupStalled, "%s has been starting since %s although Raft group %s elected %s and lists it; the leadership the operator moved at %s (%d of %d) did not free it, and its Raft port 7848 does not accept the operator's connections either; a second move follows %s after the first",
+			m.Name, since, startup.ConfigGroup, leader, nudged, m.Nudges, startup.MaxNudges, stallAfter(in))
+	default:
+		return finding(nacosv1alpha1.DiagStarting, "%s is starting (container started at %s, startup probe not passed yet), and %d new %s leaders, the last announced at %s, did not free it, so it is not waiting for a missed announcement; its Raft port 7848 does not accept the operator's connections either: check that its peers reach it on 7848 (Raft); the kubelet restarts it only after pod.startupTimeout (%s)",
+			m.Name, since, m.Nudges, startup.ConfigGroup, nudged, in.StartupTimeout)
+	}
 }
 
 // stallAfter is the stall time in force (startup.StallAfter unless the input sets one).

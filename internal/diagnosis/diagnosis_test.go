@@ -193,6 +193,12 @@ func TestDiagnose(t *testing.T) {
 			in.Members[1].Restarts, in.Members[1].RestartedAt = 1, t0.Add(-time.Second)
 			withConfigGroup(in)
 		}, []string{nacosv1alpha1.DiagStarting}, "; the operator restarted it at 2026-01-01T11:59:59Z to clear a start-up deadlock (1 of 2)"},
+		{"the new pod stalled again after the operator's restart: stalled, to be nudged", func(in *Input) {
+			sick(in, 1)
+			in.Members[1].Reachable, in.Members[1].Starting, in.Members[1].Err = false, true, "state: connection refused"
+			in.Members[1].StartedAt, in.Members[1].Restarts, in.Members[1].RestartedAt = t0.Add(-3*time.Minute), 1, t0.Add(-3*time.Minute)
+			withConfigGroup(in)
+		}, []string{nacosv1alpha1.DiagStartupStalled}, "the operator moves the group's leadership to announce it again"},
 		{"starting again after the operator's restart: the restart is said", func(in *Input) {
 			sick(in, 1)
 			in.Members[1].Reachable, in.Members[1].Starting, in.Members[1].Err = false, true, "state: connection refused"

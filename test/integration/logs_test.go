@@ -27,7 +27,7 @@ type syncBuffer struct {
 func (b *syncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.buf.Write(p) //nolint:wrapcheck // a buffer's write
+	return b.buf.Write(p)
 }
 
 func (b *syncBuffer) String() string {

@@ -37,7 +37,7 @@ func (l *permissionLog) wrap(rt http.RoundTripper) http.RoundTripper {
 		resp, err := rt.RoundTrip(req)
 		info, ierr := requestInfo.NewRequestInfo(req)
 		if ierr != nil || !info.IsResourceRequest {
-			return resp, err //nolint:wrapcheck // a transport passes errors through
+			return resp, err
 		}
 		p := permission(info.APIGroup, info.Resource, info.Subresource, info.Verb)
 		l.mu.Lock()
@@ -50,7 +50,7 @@ func (l *permissionLog) wrap(rt http.RoundTripper) http.RoundTripper {
 		} else if err == nil {
 			l.used[p] = true
 		}
-		return resp, err //nolint:wrapcheck // a transport passes errors through
+		return resp, err
 	})
 }
 
