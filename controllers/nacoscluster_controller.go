@@ -57,8 +57,10 @@ type NacosClusterReconciler struct {
 	// startups holds, by namespace/pod, what start-up recovery did (startup.Record). It is
 	// in memory: a new operator process may nudge or restart a stuck member again, bounded
 	// by the same limits. A record goes when its member starts.
-	startups  sync.Map
-	transfers sync.Map // namespace/name -> time.Time of the last rollout leadership transfer
+	startups       sync.Map
+	startupActions sync.Map // namespace/name -> time.Time of the cluster's last start-up action
+	blocked        sync.Map // namespace/name -> blockedAt: the rollout's current gate, for metrics
+	transfers      sync.Map // namespace/name -> time.Time of the last rollout leadership transfer
 }
 
 // Least privilege (docs/rbac.md justifies each rule; TestOperatorRunsOnItsOwnClusterRole
@@ -86,6 +88,8 @@ func (r *NacosClusterReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	if err := r.Get(ctx, req.NamespacedName, nc); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.Metrics.Forget(req.Namespace, req.Name)
+			r.forgetStartups(req.Namespace, req.Name, nil)
+			r.blocked.Delete(req.Namespace + "/" + req.Name)
 			return ctrl.Result{}, nil // deleted: owner references collect the rest
 		}
 		return ctrl.Result{}, fmt.Errorf("get NacosCluster: %w", err)
@@ -187,7 +191,7 @@ func (r *NacosClusterReconciler) SetupWithManagerAs(mgr ctrl.Manager, maxConcurr
 		WithLogConstructor(func(req *reconcile.Request) logr.Logger {
 			l := mgr.GetLogger().WithValues("controller", "nacoscluster")
 			if req != nil {
-				l = l.WithValues("nacoscluster", req.NamespacedName)
+				l = l.WithValues("nacoscluster", req.NamespacedName.String())
 			}
 			return l
 		}).

@@ -103,7 +103,7 @@ func (r *NacosClusterReconciler) diagnose(nc *nacosv1alpha1.NacosCluster, s *nac
 		if m.Pod != nil {
 			rec, _ := r.startupRecord(nc, m.Name)
 			rec = rec.For(string(m.Pod.UID))
-			dm.Nudges, dm.NudgedAt, dm.Restarts, dm.RestartedAt = rec.Nudges, rec.LastNudge, rec.Restarts, rec.LastRestart
+			dm.Nudges, dm.NudgedAt, dm.Restarts, dm.RestartedAt, dm.RaftOpenSince = rec.Nudges, rec.LastNudge, rec.Restarts, rec.LastRestart, rec.RaftOpenSince
 		}
 		in.Members = append(in.Members, dm)
 	}

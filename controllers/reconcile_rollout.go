@@ -46,14 +46,17 @@ func (r *NacosClusterReconciler) restartMember(ctx context.Context, nc *nacosv1a
 	}
 	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: nc.Namespace, Name: d.Member}}
 	uid := types.UID(d.UID)
-	if err := r.Delete(ctx, pod, client.Preconditions{UID: &uid}); err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+	err := r.Delete(ctx, pod, client.Preconditions{UID: &uid})
+	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
 		return fmt.Errorf("delete pod %s to restart it: %w", d.Member, err)
 	}
 	reason, cause := fmt.Sprintf("Restarting %s: %s", d.Member, d.Message), metrics.CauseRollout
 	if d.Forced {
 		reason, cause = "Replacing "+d.Member+": "+d.Message, metrics.CauseForced
 	}
-	r.Metrics.Restarted(nc.Namespace, nc.Name, cause)
+	if err == nil { // a pod already gone or replaced was not deleted by this pass
+		r.Metrics.Restarted(nc.Namespace, nc.Name, cause)
+	}
 	r.Recorder.Eventf(nc, pod, corev1.EventTypeNormal, nacosv1alpha1.EventRestartingMember, "DeletePod", "%s", reason)
 	log.FromContext(ctx).Info("restarting member", "member", d.Member, "forced", d.Forced)
 	return nil

@@ -4,6 +4,8 @@ import (
 	"context"
 	"net"
 	"strconv"
+	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -24,11 +26,24 @@ import (
 // answers has started: its record is dropped, so a later start gets the full bounds again.
 func (r *NacosClusterReconciler) startupInput(nc *nacosv1alpha1.NacosCluster, w *world) startup.Input {
 	in := startup.Input{Now: r.Clock.Now(), StallAfter: r.StartupStallAfter, Records: map[string]startup.Record{}}
+	if at, ok := r.startupActions.Load(nc.Namespace + "/" + nc.Name); ok {
+		in.LastAction = at.(time.Time)
+	}
+	desired := map[string]bool{}
+	for _, m := range w.obs.Members {
+		desired[startupKey(nc, m.Name)] = true
+	}
+	r.forgetStartups(nc.Namespace, nc.Name, desired) // members scaled away start afresh
 	for _, m := range w.obs.Members {
 		sm := startupMember(m)
-		if sm.Reachable {
+		switch rec, _ := r.startupRecord(nc, m.Name); {
+		case sm.Reachable:
 			r.startups.Delete(startupKey(nc, m.Name))
-		} else if rec, ok := r.startupRecord(nc, m.Name); ok {
+		case sm.Starting && sm.UID != "":
+			rec = startup.Observe(rec, sm, in.Now)
+			r.startups.Store(startupKey(nc, m.Name), rec)
+			in.Records[m.Name] = rec
+		case rec != startup.Record{}:
 			in.Records[m.Name] = rec
 		}
 		in.Members = append(in.Members, sm)
@@ -38,7 +53,7 @@ func (r *NacosClusterReconciler) startupInput(nc *nacosv1alpha1.NacosCluster, w 
 
 func startupMember(m observe.Member) startup.Member {
 	sm := startup.Member{Name: m.Name, RaftAddress: resource.RaftAddress(m.Address), SelfAddress: m.Address,
-		Reachable: m.Probed && m.Err == nil, RaftOpen: m.RaftOpen, Starting: m.Starting, View: m.View}
+		Reachable: m.Probed && m.Err == nil, RaftOpen: m.RaftOpen, Starting: m.Starting, Terminating: m.Terminating, View: m.View}
 	if p := m.Pod; p != nil {
 		sm.UID = string(p.UID)
 		for _, c := range p.Status.ContainerStatuses {
@@ -53,8 +68,9 @@ func startupMember(m observe.Member) startup.Member {
 // recoverStartup takes the pass's start-up recovery action (package startup explains the
 // two Nacos stalls and bounds the repeats): a nacos_config leadership transfer for a member
 // that missed its leader, or a pod deletion for one deadlocked in start-up. Neither touches
-// a member that serves: the stalled member's port is closed. A refused action is reported
-// and decided afresh next pass.
+// a member that serves clients (the stalled member's port is closed); the deletion also
+// waits until every other member answers, since the deadlocked JVM's Raft server may still
+// vote. A refused action is reported and decided afresh next pass.
 func (r *NacosClusterReconciler) recoverStartup(ctx context.Context, nc *nacosv1alpha1.NacosCluster, w *world, p plan, auth nacos.Auth) {
 	a := p.startup
 	switch a.Kind {
@@ -74,11 +90,11 @@ func (r *NacosClusterReconciler) recoverStartup(ctx context.Context, nc *nacosv1
 		pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: nc.Namespace, Name: a.Member}}
 		uid := types.UID(a.UID)
 		err := r.Delete(ctx, pod, client.Preconditions{UID: &uid})
-		if apierrors.IsConflict(err) {
-			return // the pod was replaced meanwhile: decided afresh next pass
+		if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
+			return // the pod was replaced or deleted meanwhile: decided afresh next pass
 		}
-		if err != nil && !apierrors.IsNotFound(err) {
-			r.Recorder.Eventf(nc, pod, corev1.EventTypeWarning, nacosv1alpha1.EventStartupRestarted, "DeletePod", "%s: the deletion failed: %v", a.Message, err)
+		if err != nil {
+			r.Recorder.Eventf(nc, pod, corev1.EventTypeWarning, nacosv1alpha1.EventStartupRestartFailed, "DeletePod", "%s: the deletion failed: %v", a.Message, err)
 			return
 		}
 		r.Recorder.Eventf(nc, pod, corev1.EventTypeWarning, nacosv1alpha1.EventStartupRestarted, "DeletePod", "%s", a.Message)
@@ -89,6 +105,22 @@ func (r *NacosClusterReconciler) recoverStartup(ctx context.Context, nc *nacosv1
 	}
 	rec, _ := r.startupRecord(nc, a.Member)
 	r.startups.Store(startupKey(nc, a.Member), startup.Apply(rec, a, r.Clock.Now()))
+	r.startupActions.Store(nc.Namespace+"/"+nc.Name, r.Clock.Now())
+}
+
+// forgetStartups drops the start-up records of a cluster's pods that are not in keep (nil:
+// all of them, for a deleted cluster), and with keep nil its last-action time too.
+func (r *NacosClusterReconciler) forgetStartups(namespace, name string, keep map[string]bool) {
+	prefix := namespace + "/" + name + "-"
+	r.startups.Range(func(k, _ any) bool {
+		if key := k.(string); strings.HasPrefix(key, prefix) && !keep[key] {
+			r.startups.Delete(key)
+		}
+		return true
+	})
+	if keep == nil {
+		r.startupActions.Delete(namespace + "/" + name)
+	}
 }
 
 // startupRecord is what start-up recovery did for a member's pods (zero when nothing).

@@ -139,4 +139,6 @@ const (
 	// EventStartupRestarted: a member deadlocked in start-up (a new leader did not free it,
 	// its Raft port answers) was restarted by deleting its pod.
 	EventStartupRestarted = "StartupRestarted"
+	// EventStartupRestartFailed: deleting the pod of a member deadlocked in start-up failed.
+	EventStartupRestartFailed = "StartupRestartFailed"
 )

@@ -30,6 +30,7 @@ type Member struct {
 	Nudges               int       // leadership transfers made for its start-up stall
 	NudgedAt             time.Time // the last one
 	RaftOpen             bool      // its Raft port took the operator's connection (nacos.Client.RaftPortOpen)
+	RaftOpenSince        time.Time // since when, without a pass that found it closed
 	Restarts             int       // pod deletions for a start-up deadlock (startup.Restart)
 	RestartedAt          time.Time // the last one
 	RestartCount         int32
@@ -147,14 +148,16 @@ func starting(in Input, m Member, _ bool) []nacosv1alpha1.Finding {
 func stalledFinding(in Input, m Member, leader string) []nacosv1alpha1.Finding {
 	since := m.StartedAt.UTC().Format(time.RFC3339)
 	nudged := m.NudgedAt.UTC().Format(time.RFC3339)
+	grace := startup.NudgeGrace(in.StallAfter)
+	deadlockShown := m.RaftOpen && !m.RaftOpenSince.IsZero() && in.Now.Sub(m.RaftOpenSince) >= grace
 	switch {
 	case m.Nudges == 0:
 		return finding(nacosv1alpha1.DiagStartupStalled, "%s has been starting since %s although Raft group %s elected %s and lists it: Nacos waits in start-up for a leader announcement it missed (it is sent once, when the leader changes); the operator moves the group's leadership to announce it again (Event %s)",
 			m.Name, since, startup.ConfigGroup, leader, nacosv1alpha1.EventStartupNudged)
-	case in.Now.Sub(m.NudgedAt) < startup.NudgeGrace(in.StallAfter):
+	case in.Now.Sub(m.NudgedAt) < grace || m.RaftOpen && !deadlockShown:
 		return finding(nacosv1alpha1.DiagStartupStalled, "%s has been starting since %s although Raft group %s elected %s and lists it; the operator moved the group's leadership at %s (%d of %d) to announce a leader again, and the member should open its port within seconds",
 			m.Name, since, startup.ConfigGroup, leader, nudged, m.Nudges, startup.MaxNudges)
-	case m.RaftOpen:
+	case deadlockShown:
 		next := fmt.Sprintf("the operator deletes its pod (Event %s; %d of %d restarts so far)", nacosv1alpha1.EventStartupRestarted, m.Restarts, startup.MaxRestarts)
 		if m.Restarts >= startup.MaxRestarts {
 			next = fmt.Sprintf("the operator restarted it %d times, the last at %s, and leaves it to the kubelet, which restarts it after pod.startupTimeout (%s)", m.Restarts, m.RestartedAt.UTC().Format(time.RFC3339), in.StartupTimeout)

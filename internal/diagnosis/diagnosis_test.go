@@ -177,12 +177,21 @@ func TestDiagnose(t *testing.T) {
 			sick(in, 1)
 			in.Members[1].Reachable, in.Members[1].Starting, in.Members[1].Err, in.Members[1].RaftOpen = false, true, "state: connection refused", true
 			in.Members[1].StartedAt, in.Members[1].NudgedAt, in.Members[1].Nudges = t0.Add(-5*time.Minute), t0.Add(-time.Minute), 1
+			in.Members[1].RaftOpenSince = t0.Add(-5 * time.Minute)
 			withConfigGroup(in)
 		}, []string{nacosv1alpha1.DiagStartupDeadlocked}, "n-1 has kept port 8848 closed since 2026-01-01T11:55:00Z, and a new nacos_config leader announced at 2026-01-01T11:59:00Z did not free it, while its Raft port 7848 accepts connections: Nacos is deadlocked in start-up (its config dump waits for a lock the starting main thread holds; measured on real 2.5.1), which only a restart clears: the operator deletes its pod (Event StartupRestarted; 0 of 2 restarts so far)"},
+		{"nudged a minute ago, Raft port answering only for 30 s (a healed network): not yet deadlocked", func(in *Input) {
+			sick(in, 1)
+			in.Members[1].Reachable, in.Members[1].Starting, in.Members[1].Err, in.Members[1].RaftOpen = false, true, "state: connection refused", true
+			in.Members[1].StartedAt, in.Members[1].NudgedAt, in.Members[1].Nudges = t0.Add(-5*time.Minute), t0.Add(-time.Minute), 1
+			in.Members[1].RaftOpenSince = t0.Add(-30 * time.Second)
+			withConfigGroup(in)
+		}, []string{nacosv1alpha1.DiagStartupStalled}, "should open its port within seconds"},
 		{"deadlocked after the operator's restarts: left to the kubelet", func(in *Input) {
 			sick(in, 1)
 			in.Members[1].Reachable, in.Members[1].Starting, in.Members[1].Err, in.Members[1].RaftOpen = false, true, "state: connection refused", true
 			in.Members[1].StartedAt, in.Members[1].NudgedAt, in.Members[1].Nudges = t0.Add(-5*time.Minute), t0.Add(-time.Minute), 1
+			in.Members[1].RaftOpenSince = t0.Add(-5 * time.Minute)
 			in.Members[1].Restarts, in.Members[1].RestartedAt, in.StartupTimeout = 2, t0.Add(-6*time.Minute), 10*time.Minute
 			withConfigGroup(in)
 		}, []string{nacosv1alpha1.DiagStartupDeadlocked}, "the operator restarted it 2 times, the last at 2026-01-01T11:54:00Z, and leaves it to the kubelet, which restarts it after pod.startupTimeout (10m0s)"},

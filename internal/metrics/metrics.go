@@ -5,7 +5,6 @@
 package metrics
 
 import (
-	"slices"
 	"sync"
 	"time"
 
@@ -62,7 +61,7 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 		condition: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: prefix + "condition",
 			Help: "1 for each current condition of a NacosCluster, by type, status and reason."}, with("type", "status", "reason")),
 		blocked: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: prefix + "rollout_blocked_seconds",
-			Help: "How long the rollout has waited on its gate (the Progressing reason); absent when not blocked."}, with("gate")),
+			Help: "How long the rollout has waited on its current gate (the Progressing reason); absent when not blocked."}, with("gate")),
 		restarts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: prefix + "member_restarts_total",
 			Help: "Member pods the operator deleted, by cause: rollout, forced, startup_deadlock."}, with("cause")),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: prefix + "nacos_request_duration_seconds",
@@ -87,8 +86,12 @@ type Cluster struct {
 	DistroInitialized int32           // members with Distro initialized
 	RaftGroups        map[string]bool // group -> a reachable member reports its leader
 	Conditions        []metav1.Condition
-	Gates             []string // the rollout gate names: a Progressing reason among them is a block
-	Now               time.Time
+	// Blocked is the gate the rollout waits on ("" when none), since BlockedSince: the
+	// Progressing condition stays True through a whole rollout, so its transition time
+	// cannot say how long this gate has held it.
+	Blocked      string
+	BlockedSince time.Time
+	Now          time.Time
 }
 
 // Set replaces the cluster's gauges with c.
@@ -109,9 +112,9 @@ func (m *Metrics) Set(c Cluster) {
 	}
 	for _, cond := range c.Conditions {
 		m.condition.WithLabelValues(c.Namespace, c.Name, cond.Type, string(cond.Status), cond.Reason).Set(1)
-		if cond.Type == "Progressing" && slices.Contains(c.Gates, cond.Reason) {
-			m.blocked.WithLabelValues(c.Namespace, c.Name, cond.Reason).Set(c.Now.Sub(cond.LastTransitionTime.Time).Seconds())
-		}
+	}
+	if c.Blocked != "" {
+		m.blocked.WithLabelValues(c.Namespace, c.Name, c.Blocked).Set(c.Now.Sub(c.BlockedSince).Seconds())
 	}
 }
 

@@ -12,15 +12,18 @@ import (
 
 var t0 = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 
-func snapshot(reason string, since time.Time) Cluster {
+// snapshot is a cluster whose rollout waits on gate since since; the Progressing condition
+// has been True, unchanged, since long before (as through a real rollout).
+func snapshot(gate string, since time.Time) Cluster {
 	return Cluster{Namespace: "ns", Name: "nacos", Desired: 3, Health: map[string]int{"Ready": 2, "NotReady": 1},
 		DistroInitialized: 2, RaftGroups: map[string]bool{"nacos_config": true, "naming_persistent_service_v2": false},
-		Conditions: []metav1.Condition{{Type: "Progressing", Status: metav1.ConditionTrue, Reason: reason, LastTransitionTime: metav1.NewTime(since)}},
-		Gates:      []string{"DistroNotInitialized", "PodsNotReady"}, Now: t0}
+		Conditions: []metav1.Condition{{Type: "Progressing", Status: metav1.ConditionTrue, Reason: gate, LastTransitionTime: metav1.NewTime(t0.Add(-time.Hour))}},
+		Blocked:    gate, BlockedSince: since, Now: t0}
 }
 
 // A snapshot replaces the cluster's series: a reason that changed leaves no stale series,
-// the blocked time counts from the condition's transition, and a deleted cluster leaves none.
+// the blocked time counts from when the current gate began (not from the condition's
+// transition), and a deleted cluster leaves none.
 func TestSetReplacesTheClustersSeriesAndForgetDropsThem(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	m, err := New(reg)
@@ -31,7 +34,7 @@ func TestSetReplacesTheClustersSeriesAndForgetDropsThem(t *testing.T) {
 	m.Restarted("ns", "nacos", CauseRollout)
 	m.Set(snapshot("PodsNotReady", t0.Add(-30*time.Second)))
 	want := `
-# HELP nacos_operator_rollout_blocked_seconds How long the rollout has waited on its gate (the Progressing reason); absent when not blocked.
+# HELP nacos_operator_rollout_blocked_seconds How long the rollout has waited on its current gate (the Progressing reason); absent when not blocked.
 # TYPE nacos_operator_rollout_blocked_seconds gauge
 nacos_operator_rollout_blocked_seconds{gate="PodsNotReady",nacoscluster="nacos",namespace="ns"} 30
 # HELP nacos_operator_condition 1 for each current condition of a NacosCluster, by type, status and reason.

@@ -31,7 +31,24 @@ func NudgeGrace(stallAfter time.Duration) time.Duration {
 const MaxRestarts = 2
 
 // Deadlocked reports whether m, given what was done for it, is deadlocked in start-up: still
-// starting with its port closed NudgeGrace after a nudge, while its Raft port answers.
+// starting with its port closed NudgeGrace after a nudge, while its Raft port has answered
+// for NudgeGrace too. The second half matters when a network heals: a member whose 7848 was
+// blocked answers on it at once but needs seconds to join its groups and open its port
+// (measured on real 2.5.1: restarted the moment its drop was lifted, before this rule).
 func Deadlocked(now time.Time, stallAfter time.Duration, m Member, done Record) bool {
-	return m.Starting && !m.Reachable && m.RaftOpen && done.Nudges > 0 && now.Sub(done.LastNudge) >= NudgeGrace(stallAfter)
+	grace := NudgeGrace(stallAfter)
+	return m.Starting && !m.Reachable && m.RaftOpen && done.Nudges > 0 && now.Sub(done.LastNudge) >= grace &&
+		!done.RaftOpenSince.IsZero() && now.Sub(done.RaftOpenSince) >= grace
+}
+
+// Observe returns the record with this pass's view of m's Raft port.
+func Observe(r Record, m Member, now time.Time) Record {
+	r = r.For(m.UID)
+	switch {
+	case !m.RaftOpen:
+		r.RaftOpenSince = time.Time{}
+	case r.RaftOpenSince.IsZero():
+		r.RaftOpenSince = now
+	}
+	return r
 }

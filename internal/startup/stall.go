@@ -49,12 +49,15 @@ type Record struct {
 	LastNudge   time.Time
 	Restarts    int
 	LastRestart time.Time
+	// RaftOpenSince is when the incarnation's Raft port was first seen open in the current
+	// unbroken run of passes that saw it open (zero: closed or not asked).
+	RaftOpenSince time.Time
 }
 
 // For is the record as it applies to incarnation uid: a new pod starts with no nudges.
 func (r Record) For(uid string) Record {
 	if r.UID != uid {
-		r.UID, r.Nudges, r.LastNudge = uid, 0, time.Time{}
+		r.UID, r.Nudges, r.LastNudge, r.RaftOpenSince = uid, 0, time.Time{}, time.Time{}
 	}
 	return r
 }
@@ -74,6 +77,7 @@ type Member struct {
 	Starting    bool      // the container runs and has not passed its startup probe
 	StartedAt   time.Time // the container's start
 	Reachable   bool      // its Nacos API answered this pass
+	Terminating bool      // its pod is being deleted: going, not stalled
 	RaftOpen    bool      // its Raft port accepted the operator's connection this pass
 	View        []nacos.Member
 	SelfAddress string // its cluster.conf address, to find its own entry in View
@@ -111,7 +115,7 @@ func Stalled(now time.Time, after time.Duration, m Member, leader Leader, found 
 	if after <= 0 {
 		after = StallAfter
 	}
-	return found && m.Starting && !m.Reachable && !m.StartedAt.IsZero() &&
+	return found && m.Starting && !m.Reachable && !m.Terminating && !m.StartedAt.IsZero() &&
 		now.Sub(m.StartedAt) >= after && slices.Contains(leader.Peers, m.RaftAddress)
 }
 
@@ -140,6 +144,9 @@ type Input struct {
 	StallAfter time.Duration // StallAfter when zero
 	Members    []Member
 	Records    map[string]Record
+	// LastAction is the cluster's last nudge or restart: kept apart from the records, which
+	// go when their member starts, so the freed member's nudge still spaces the next one.
+	LastAction time.Time
 }
 
 // Decide returns the action for the first stalled member due one, none within Settle of the
@@ -150,6 +157,9 @@ func Decide(in Input) Action {
 	after := in.StallAfter
 	if after <= 0 {
 		after = StallAfter
+	}
+	if in.Now.Sub(in.LastAction) < min(Settle, after) {
+		return Action{}
 	}
 	for _, done := range in.Records {
 		if in.Now.Sub(done.last()) < min(Settle, after) {
@@ -162,7 +172,9 @@ func Decide(in Input) Action {
 			continue
 		}
 		if Deadlocked(in.Now, after, m, done) {
-			if done.Restarts >= MaxRestarts {
+			// Its JRaft server runs, so it may still vote: restart it only while every
+			// other member answers, so no Raft group loses its majority for it.
+			if done.Restarts >= MaxRestarts || !othersReachable(in.Members, m.Name) {
 				continue
 			}
 			return Action{Kind: Restart, Member: m.Name, UID: m.UID,
@@ -202,4 +214,13 @@ func transferTarget(members []Member, leader Leader, stalled Member) string {
 		}
 	}
 	return stalled.RaftAddress
+}
+
+func othersReachable(members []Member, name string) bool {
+	for _, o := range members {
+		if o.Name != name && !o.Reachable {
+			return false
+		}
+	}
+	return true
 }

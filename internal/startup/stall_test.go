@@ -92,7 +92,11 @@ func TestDecideNudgesAStalledMemberOnceThroughAReachablePeer(t *testing.T) {
 func deadlocked(nudged time.Time, raftOpen bool, restarts int) Input {
 	ms := cluster(t0.Add(-time.Hour))
 	ms[2].RaftOpen = raftOpen
-	return Input{Now: t0, Members: ms, Records: map[string]Record{"n-2": {UID: "u2", Nudges: 1, LastNudge: nudged, Restarts: restarts, LastRestart: t0.Add(-time.Hour)}}}
+	rec := Record{UID: "u2", Nudges: 1, LastNudge: nudged, Restarts: restarts, LastRestart: t0.Add(-time.Hour)}
+	if raftOpen {
+		rec.RaftOpenSince = t0.Add(-time.Hour)
+	}
+	return Input{Now: t0, Members: ms, Records: map[string]Record{"n-2": rec}}
 }
 
 func TestDecideRestartsAMemberANudgeDidNotFreeWhileItsRaftPortAnswers(t *testing.T) {
@@ -107,9 +111,31 @@ func TestDecideRestartsAMemberANudgeDidNotFreeWhileItsRaftPortAnswers(t *testing
 		{name: "MaxRestarts reached: left to the startup probe", in: deadlocked(t0.Add(-time.Hour), true, MaxRestarts), want: None},
 		{name: "Raft port closed to the operator too: not a deadlock, a second nudge once due", in: deadlocked(t0.Add(-StallAfter), false, 0), want: Nudge},
 		{name: "Raft port closed, nudged within StallAfter: wait", in: deadlocked(t0.Add(-NudgeGrace(0)), false, 0), want: None},
+		{name: "Raft port open only since less than NudgeGrace (a healed network): no restart; a nudge it can hear now", in: func() Input {
+			in := deadlocked(t0.Add(-time.Hour), true, 0)
+			r := in.Records["n-2"]
+			r.RaftOpenSince = t0.Add(-NudgeGrace(0) + time.Second)
+			in.Records["n-2"] = r
+			return in
+		}(), want: Nudge},
 		{name: "no leader reported any more: not stalled, nothing to do", in: func() Input {
 			in := deadlocked(t0.Add(-time.Hour), true, 0)
 			in.Members[0].Reachable, in.Members[1].Reachable = false, false
+			return in
+		}(), want: None},
+		{name: "another member down: no restart, the deadlocked JVM may still be needed for a Raft majority", in: func() Input {
+			in := deadlocked(t0.Add(-time.Hour), true, 0)
+			in.Members[1].Reachable = false
+			return in
+		}(), want: None},
+		{name: "its pod is terminating: going, not stalled", in: func() Input {
+			in := deadlocked(t0.Add(-time.Hour), true, 0)
+			in.Members[2].Terminating = true
+			return in
+		}(), want: None},
+		{name: "the cluster's last action within Settle, its record gone with its started member: wait", in: func() Input {
+			in := deadlocked(t0.Add(-time.Hour), true, 0)
+			in.LastAction = t0.Add(-Settle + time.Second)
 			return in
 		}(), want: None},
 		{name: "a restart of another member within Settle: wait", in: func() Input {
@@ -148,5 +174,23 @@ func TestApplyCountsNudgesPerPodAndRestartsPerName(t *testing.T) {
 	want := Record{UID: "b", Nudges: 1, LastNudge: t0.Add(2 * time.Minute), Restarts: 1, LastRestart: t0.Add(time.Minute)}
 	if r != want {
 		t.Fatalf("record %+v, want %+v", r, want)
+	}
+}
+
+func TestObserveTracksHowLongTheRaftPortHasAnswered(t *testing.T) {
+	m := Member{Name: "n-2", UID: "u2", RaftOpen: true}
+	r := Observe(Record{}, m, t0)
+	r = Observe(r, m, t0.Add(time.Minute))
+	if r.RaftOpenSince != t0 || r.UID != "u2" {
+		t.Fatalf("open at two passes: %+v, want open since the first", r)
+	}
+	m.RaftOpen = false
+	if r = Observe(r, m, t0.Add(2*time.Minute)); !r.RaftOpenSince.IsZero() {
+		t.Fatalf("closed: %+v, want no open-since", r)
+	}
+	m.RaftOpen, m.UID = true, "u3"
+	r.Nudges = 2
+	if r = Observe(r, m, t0.Add(3*time.Minute)); r.RaftOpenSince != t0.Add(3*time.Minute) || r.Nudges != 0 || r.UID != "u3" {
+		t.Fatalf("a new pod: %+v, want its own open-since and no nudges", r)
 	}
 }

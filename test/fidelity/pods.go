@@ -41,6 +41,7 @@ type Pods struct {
 	// Start); restarts counts its restarts across processes.
 	stalls   map[int]*stall
 	restarts map[int]int
+	nudges   int // every nudge made, across processes
 }
 
 // AuthValues are the fixed token and identity the fidelity tests give members.

@@ -33,11 +33,7 @@ func (p *Pods) StartedDespiteStall(ctx context.Context, ordinal int, d time.Dura
 	total := func() int {
 		p.mu.Lock()
 		defer p.mu.Unlock()
-		t := 0
-		for _, s := range p.stalls {
-			t += s.nudges
-		}
-		return t
+		return p.nudges
 	}
 	before := total()
 	err := harness.Eventually(ctx, d, func(ctx context.Context) (bool, error) {
@@ -80,6 +76,9 @@ func (p *Pods) unstall(ctx context.Context, j int, logf func(string, ...any)) er
 	}
 	if time.Since(s.since) > startup.StallAfter && s.nudges < startup.MaxNudges && time.Since(s.last) > startup.StallAfter {
 		s.nudges, s.last = s.nudges+1, time.Now()
+		p.mu.Lock()
+		p.nudges++
+		p.mu.Unlock()
 		err := p.Client(peer).TransferGroupLeader(ctx, startup.ConfigGroup, resource.RaftAddress(p.Address(j)))
 		logf("member %d kept its port closed for %.0f s while member %d answered: nudge %d moves nacos_config leadership to it (error: %v)", j, time.Since(s.since).Seconds(), peer, s.nudges, err)
 	}

@@ -87,8 +87,8 @@ func TestLogsCarryFixedKeysAndNoSecret(t *testing.T) {
 		if err := json.Unmarshal([]byte(line), &entry); err != nil || entry["controller"] != "nacoscluster" || entry["reconcileID"] == nil {
 			continue
 		}
-		if _, ok := entry["nacoscluster"]; !ok {
-			t.Errorf("a controller log line without the nacoscluster key: %s", line)
+		if entry["nacoscluster"] != ns+"/"+key.Name {
+			t.Errorf("a controller log line without nacoscluster=%s/%s: %s", ns, key.Name, line)
 		}
 		switch entry["msg"] {
 		case "restarting member":
