@@ -101,7 +101,7 @@ func (r *NacosClusterReconciler) diagnose(nc *nacosv1alpha1.NacosCluster, s *nac
 		in.Desired = append(in.Desired, m.Address)
 		dm := diagnosisMember(m)
 		if m.Pod != nil {
-			rec, _ := r.startupRecord(nc, m.Name)
+			rec := r.startupRecord(nc, m.Name)
 			rec = rec.For(string(m.Pod.UID))
 			dm.Nudges, dm.NudgedAt, dm.Restarts, dm.RestartedAt, dm.RaftOpenSince = rec.Nudges, rec.LastNudge, rec.Restarts, rec.LastRestart, rec.RaftOpenSince
 		}

@@ -36,7 +36,7 @@ func (r *NacosClusterReconciler) startupInput(nc *nacosv1alpha1.NacosCluster, w 
 	r.forgetStartups(nc.Namespace, nc.Name, desired) // members scaled away start afresh
 	for _, m := range w.obs.Members {
 		sm := startupMember(m)
-		switch rec, _ := r.startupRecord(nc, m.Name); {
+		switch rec := r.startupRecord(nc, m.Name); {
 		case sm.Reachable:
 			r.startups.Delete(startupKey(nc, m.Name))
 		case sm.Starting && sm.UID != "":
@@ -103,7 +103,7 @@ func (r *NacosClusterReconciler) recoverStartup(ctx context.Context, nc *nacosv1
 	default:
 		return
 	}
-	rec, _ := r.startupRecord(nc, a.Member)
+	rec := r.startupRecord(nc, a.Member)
 	r.startups.Store(startupKey(nc, a.Member), startup.Apply(rec, a, r.Clock.Now()))
 	r.startupActions.Store(nc.Namespace+"/"+nc.Name, r.Clock.Now())
 }
@@ -124,11 +124,11 @@ func (r *NacosClusterReconciler) forgetStartups(namespace, name string, keep map
 }
 
 // startupRecord is what start-up recovery did for a member's pods (zero when nothing).
-func (r *NacosClusterReconciler) startupRecord(nc *nacosv1alpha1.NacosCluster, member string) (startup.Record, bool) {
+func (r *NacosClusterReconciler) startupRecord(nc *nacosv1alpha1.NacosCluster, member string) startup.Record {
 	if v, ok := r.startups.Load(startupKey(nc, member)); ok {
-		return v.(startup.Record), true
+		return v.(startup.Record)
 	}
-	return startup.Record{}, false
+	return startup.Record{}
 }
 
 func startupKey(nc *nacosv1alpha1.NacosCluster, member string) string {
