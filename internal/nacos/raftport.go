@@ -21,7 +21,10 @@ const raftHold = 200 * time.Millisecond
 // HTTP/2 settings frame arriving within milliseconds; a server that waits for the client
 // keeps the connection open. A refused, reset or closed connection, or one never answered
 // (a firewall dropping packets), is not open. It costs at most the client timeout (capped
-// at a second) plus raftHold.
+// at a second) plus raftHold. Silence counts as open because a server may wait for the
+// client; the price is that a proxy accepting connections locally (a service-mesh sidecar
+// on the operator's pod) makes a dropped port look open, so the operator's pod should
+// carry none (docs/diagnosis.md).
 func (c *Client) RaftPortOpen(ctx context.Context) bool {
 	host, port, err := net.SplitHostPort(c.address)
 	if err != nil {
