@@ -111,9 +111,13 @@ func (r *NacosClusterReconciler) recoverStartup(ctx context.Context, nc *nacosv1
 // forgetStartups drops the start-up records of a cluster's pods that are not in keep (nil:
 // all of them, for a deleted cluster), and with keep nil its last-action time too.
 func (r *NacosClusterReconciler) forgetStartups(namespace, name string, keep map[string]bool) {
+	// A member is <name>-<ordinal>: the ordinal must be all digits, or cluster "nacos" would
+	// take the records of cluster "nacos-prod" in the same namespace for its own.
 	prefix := namespace + "/" + name + "-"
 	r.startups.Range(func(k, _ any) bool {
-		if key := k.(string); strings.HasPrefix(key, prefix) && !keep[key] {
+		key := k.(string)
+		ordinal, ok := strings.CutPrefix(key, prefix)
+		if ok && ordinal != "" && strings.Trim(ordinal, "0123456789") == "" && !keep[key] {
 			r.startups.Delete(key)
 		}
 		return true
