@@ -39,10 +39,12 @@ type Recorder struct {
 	blips      []string // moments two members were unready with none of them disrupted
 	inBlip     bool
 	fresh      map[string]bool // pods recreated while recording that have not been Ready yet
-	history    []string        // every pod event, for failure messages
-	cs         kubernetes.Interface
-	cancel     context.CancelFunc
-	done       chan struct{}
+	// disruptedSince and unreadySince order a disruption and another member's unreadiness.
+	disruptedSince, unreadySince map[string]time.Time
+	history                      []string // every pod event, for failure messages
+	cs                           kubernetes.Interface
+	cancel                       context.CancelFunc
+	done                         chan struct{}
 }
 
 // MemberAccess reaches the member of a pod: Dial is its HTTP address ("" when it is not
@@ -70,7 +72,8 @@ func StartRecorder(t testing.TB, cfg *rest.Config, ns string, replicas int, memb
 	for i := range list.Items {
 		pods[list.Items[i].Name] = &list.Items[i]
 	}
-	r := &Recorder{ns: ns, replicas: replicas, members: members, cancel: cancel, done: make(chan struct{}), fresh: map[string]bool{}, cs: cs}
+	r := &Recorder{ns: ns, replicas: replicas, members: members, cancel: cancel, done: make(chan struct{}), fresh: map[string]bool{}, cs: cs,
+		disruptedSince: map[string]time.Time{}, unreadySince: map[string]time.Time{}}
 	go r.run(ctx, list.ResourceVersion, pods)
 	t.Cleanup(r.Stop)
 	return r
@@ -163,6 +166,7 @@ func (r *Recorder) follow(w watch.Interface, pods map[string]*corev1.Pod, deleti
 		case PodReady(pod):
 			delete(r.fresh, pod.Name)
 		}
+		r.track(pod, ev.Type == watch.Deleted)
 		if pod.DeletionTimestamp != nil && !deleting[string(pod.UID)] {
 			deleting[string(pod.UID)] = true
 			if neverStarted(pod) {
