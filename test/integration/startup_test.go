@@ -32,11 +32,8 @@ func probesIn(ns string) bool { _, ok := probedNamespaces.Load(ns); return ok }
 // port closed. The operator names it StartupStalled, moves the group's leadership once, and
 // the member starts; nothing is restarted for it.
 func TestStalledStartupIsNudgedAndStarts(t *testing.T) {
-	startOperator(t)
-	ns := namespace(t)
-	probedNamespaces.Store(ns, true)
-	key := sizedCluster(t, ns, 3)
-	ctx := context.Background()
+	key := probedCluster(t)
+	ns, ctx := key.Namespace, context.Background()
 	victim := "nacos-2"
 	old := &corev1.Pod{}
 	if err := env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: victim}, old); err != nil {
@@ -88,11 +85,8 @@ func TestStalledStartupIsNudgedAndStarts(t *testing.T) {
 // and its Raft port stays open, so the operator deletes its pod once the nudge's grace has
 // passed; the new pod starts. Nothing else is restarted.
 func TestDeadlockedStartupIsRestarted(t *testing.T) {
-	startOperator(t)
-	ns := namespace(t)
-	probedNamespaces.Store(ns, true)
-	key := sizedCluster(t, ns, 3)
-	ctx := context.Background()
+	key := probedCluster(t)
+	ns, ctx := key.Namespace, context.Background()
 	victim := "nacos-1"
 	before := map[string]types.UID{}
 	for _, name := range []string{"nacos-0", "nacos-1", "nacos-2"} {
@@ -154,11 +148,8 @@ func TestDeadlockedStartupIsRestarted(t *testing.T) {
 // restarted: a restart cannot mend its network. It is nudged twice, then diagnosed Starting
 // with the port to check, and left to its startup probe.
 func TestStuckStartupBehindAClosedRaftPortIsNotRestarted(t *testing.T) {
-	startOperator(t)
-	ns := namespace(t)
-	probedNamespaces.Store(ns, true)
-	key := sizedCluster(t, ns, 3)
-	ctx := context.Background()
+	key := probedCluster(t)
+	ns, ctx := key.Namespace, context.Background()
 	victim := "nacos-1"
 	startFaults.set(ns, victim, sim.Faults{StartupDeadlock: true, RaftPartition: true})
 	if err := env.Client.Delete(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: victim}}); err != nil {
@@ -198,6 +189,16 @@ func TestStuckStartupBehindAClosedRaftPortIsNotRestarted(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// probedCluster runs the operator and a Ready 3-member cluster in a namespace whose pods get
+// their probes run, so a member's Started follows its port.
+func probedCluster(t *testing.T) types.NamespacedName {
+	t.Helper()
+	startOperator(t)
+	ns := namespace(t)
+	probedNamespaces.Store(ns, true)
+	return sizedCluster(t, ns, 3)
 }
 
 // integrationStallAfter is the operator's StartupStallAfter in these tests (minutes on real

@@ -87,27 +87,9 @@ func staysClosed(t *testing.T, m *Member, why string) {
 // A member that missed its nacos_config leader announcement keeps its port closed while the
 // group has that leader; moving the leadership (a new term) frees it, as on real 2.5.1.
 func TestMissedLeaderEventHoldsThePortUntilTheLeaderChanges(t *testing.T) {
-	c := startCluster(t, 3, "127.0.23.", Config{Version: "2.5.1", Warmup: true, Storage: StorageEmbedded})
-	for _, m := range c.Members {
-		eventually(t, 10*time.Second, "boot", func() error { return namingUp(t, m.cfg.Bind) })
-	}
-	m := c.Members[2]
-	m.Stop()
-	m.SetFaults(Faults{MissedLeaderEvent: true})
-	if err := m.Start(); err != nil {
-		t.Fatal(err)
-	}
+	c, m := restartedWith(t, "127.0.23.", Faults{MissedLeaderEvent: true})
 	staysClosed(t, m, "the port opened although the member missed the leader announcement")
-	// Ask a peer (not necessarily the leader) to move nacos_config to the member itself.
-	body := fmt.Sprintf(`{"command":"transferLeader","value":%q,"groupId":"nacos_config"}`, raftAddress(m.cfg.Bind))
-	resp, err := http.Post("http://"+c.Members[0].cfg.Bind+"/nacos/v1/core/ops/raft", "application/json", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("transferLeader answered %d", resp.StatusCode)
-	}
+	moveConfigLeader(t, c.Members[0], m)
 	eventually(t, 10*time.Second, "naming UP once a new leader was announced", func() error { return upOnceOpen(t, m.cfg.Bind) })
 }
 
@@ -115,29 +97,12 @@ func TestMissedLeaderEventHoldsThePortUntilTheLeaderChanges(t *testing.T) {
 // keeps its HTTP port closed whatever the leaders do, while its Raft port takes connections;
 // a member behind RaftPartition drops them. Only a new start clears the deadlock.
 func TestStartupDeadlockHoldsThePortThroughLeaderChangesWithTheRaftPortOpen(t *testing.T) {
-	c := startCluster(t, 3, "127.0.25.", Config{Version: "2.5.1", Warmup: true, Storage: StorageEmbedded})
-	for _, m := range c.Members {
-		eventually(t, 10*time.Second, "boot", func() error { return namingUp(t, m.cfg.Bind) })
-	}
-	m := c.Members[2]
-	m.Stop()
-	m.SetFaults(Faults{StartupDeadlock: true})
-	if err := m.Start(); err != nil {
-		t.Fatal(err)
-	}
+	c, m := restartedWith(t, "127.0.25.", Faults{StartupDeadlock: true})
 	client := nacos.New(m.cfg.Bind, nacos.Options{Timeout: time.Second})
 	if !client.RaftPortOpen(t.Context()) {
 		t.Fatal("the deadlocked member's Raft port dropped the connection; a real deadlocked JVM's JRaft server takes it")
 	}
-	body := fmt.Sprintf(`{"command":"transferLeader","value":%q,"groupId":"nacos_config"}`, raftAddress(m.cfg.Bind))
-	resp, err := http.Post("http://"+c.Members[0].cfg.Bind+"/nacos/v1/core/ops/raft", "application/json", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("transferLeader answered %d", resp.StatusCode)
-	}
+	moveConfigLeader(t, c.Members[0], m)
 	staysClosed(t, m, "the port opened after a leader change although the member is deadlocked")
 	m.SetFaults(Faults{StartupDeadlock: true, RaftPartition: true})
 	if client.RaftPortOpen(t.Context()) {
@@ -149,4 +114,35 @@ func TestStartupDeadlockHoldsThePortThroughLeaderChangesWithTheRaftPortOpen(t *t
 		t.Fatal(err)
 	}
 	eventually(t, 10*time.Second, "naming UP after a restart", func() error { return upOnceOpen(t, m.cfg.Bind) })
+}
+
+// restartedWith boots a 3-member embedded 2.5.1 cluster on prefix and restarts member 2
+// with faults.
+func restartedWith(t *testing.T, prefix string, faults Faults) (*Cluster, *Member) {
+	t.Helper()
+	c := startCluster(t, 3, prefix, Config{Version: "2.5.1", Warmup: true, Storage: StorageEmbedded})
+	for _, m := range c.Members {
+		eventually(t, 10*time.Second, "boot", func() error { return namingUp(t, m.cfg.Bind) })
+	}
+	m := c.Members[2]
+	m.Stop()
+	m.SetFaults(faults)
+	if err := m.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return c, m
+}
+
+// moveConfigLeader asks via (not necessarily the leader) to move nacos_config to target.
+func moveConfigLeader(t *testing.T, via, target *Member) {
+	t.Helper()
+	body := fmt.Sprintf(`{"command":"transferLeader","value":%q,"groupId":"nacos_config"}`, raftAddress(target.cfg.Bind))
+	resp, err := http.Post("http://"+via.cfg.Bind+"/nacos/v1/core/ops/raft", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("transferLeader answered %d", resp.StatusCode)
+	}
 }
