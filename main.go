@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -110,13 +111,17 @@ func (o options) namespaces() map[string]cache.Config {
 // (controllers.CacheByObject). Without the narrowing the binary cached every Pod and Secret
 // of those namespaces: measured by make bench (test/cost), its memory doubled among 10,000
 // unrelated objects, while the in-process tests, which set the narrowing themselves, did not show it.
-func (o options) cacheOptions() cache.Options {
-	return cache.Options{DefaultNamespaces: o.namespaces(), ByObject: controllers.CacheByObject()}
+func (o options) cacheOptions(podMonitors bool) cache.Options {
+	return cache.Options{DefaultNamespaces: o.namespaces(), ByObject: controllers.CacheByObject(podMonitors)}
 }
 
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == writerCommand {
-		if err := runWriter(os.Args[2:]); err != nil {
+		err := runWriter(os.Args[2:])
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		if err != nil {
 			fmt.Fprintln(os.Stderr, writerCommand+":", err)
 			os.Exit(2)
 		}
@@ -141,6 +146,7 @@ func run(o options) error {
 	scheme := runtime.NewScheme()
 	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
 	utilruntime.Must(nacosv1alpha1.AddToScheme(scheme))
+	utilruntime.Must(monitoringv1.AddToScheme(scheme))
 
 	var tlsOpts []func(*tls.Config)
 	if !o.enableHTTP2 {
@@ -151,7 +157,12 @@ func run(o options) error {
 		metricsOpts.FilterProvider = filters.WithAuthenticationAndAuthorization
 	}
 
-	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
+	cfg := ctrl.GetConfigOrDie()
+	podMonitors, err := controllers.PodMonitorServed(cfg)
+	if err != nil {
+		return err
+	}
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                  scheme,
 		Metrics:                 metricsOpts,
 		HealthProbeBindAddress:  o.probeAddr,
@@ -162,7 +173,7 @@ func run(o options) error {
 		// A replica that stops cleanly hands the lease over at once instead of after it expires;
 		// safe because run returns right after the manager stops.
 		LeaderElectionReleaseOnCancel: true,
-		Cache:                         o.cacheOptions(),
+		Cache:                         o.cacheOptions(podMonitors),
 	})
 	if err != nil {
 		return fmt.Errorf("create manager: %w", err)
@@ -183,6 +194,7 @@ func run(o options) error {
 		WriterImage:      o.writerImage,
 		ProbePeriod:      o.probePeriod,
 		DistroInitWindow: o.distroWindow,
+		PodMonitors:      podMonitors,
 	}
 	if err := reconciler.SetupWithManager(mgr, o.maxConcurrentReconciles); err != nil {
 		return fmt.Errorf("set up NacosCluster controller: %w", err)
@@ -193,7 +205,7 @@ func run(o options) error {
 	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
 		return fmt.Errorf("add readyz check: %w", err)
 	}
-	ctrl.Log.Info("starting manager", "watchNamespaces", o.watchNamespaces, "maxConcurrentReconciles", o.maxConcurrentReconciles)
+	ctrl.Log.Info("starting manager", "watchNamespaces", o.watchNamespaces, "maxConcurrentReconciles", o.maxConcurrentReconciles, "podMonitorsServed", podMonitors)
 	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
 		return fmt.Errorf("run manager: %w", err)
 	}

@@ -24,7 +24,7 @@ func runWriter(args []string) error {
 	target := fs.String("target", "/home/nacos/conf/cluster.conf", "cluster.conf the Nacos member watches")
 	period := fs.Duration("period", 2*time.Second, "how often to compare the two")
 	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("parse flags: %w", err)
+		return fmt.Errorf("parse flags: %w", err) // wraps flag.ErrHelp for -h, which main exits 0 on
 	}
 	if *period <= 0 {
 		return fmt.Errorf("--period must be positive, got %s", *period)

@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -17,12 +18,14 @@ import (
 // carry app.kubernetes.io/managed-by=nacos-operator (EndpointSlices copy it from their
 // Service), member pods their selector labels. NetworkPolicies stay unfiltered: they are
 // users' objects, read to explain blocked ports. Secrets users name in the spec are read
-// past the cache (NacosClusterReconciler.SecretReader).
-func CacheByObject() map[client.Object]cache.ByObject {
+// past the cache (NacosClusterReconciler.SecretReader). podMonitors adds the members'
+// PodMonitors, where that kind is served (PodMonitorServed): the cache refuses a kind the API
+// server does not know.
+func CacheByObject(podMonitors bool) map[client.Object]cache.ByObject {
 	owned := cache.ByObject{Label: labels.SelectorFromSet(labels.Set{nacosv1alpha1.LabelManagedBy: nacosv1alpha1.LabelManagedByValue})}
 	members := cache.ByObject{Label: labels.SelectorFromSet(labels.Set{
 		nacosv1alpha1.LabelName: nacosv1alpha1.LabelNameValue, nacosv1alpha1.LabelComponent: "server"})}
-	return map[client.Object]cache.ByObject{
+	by := map[client.Object]cache.ByObject{
 		&corev1.Pod{}:                   members,
 		&corev1.Secret{}:                owned,
 		&corev1.ConfigMap{}:             owned,
@@ -31,6 +34,10 @@ func CacheByObject() map[client.Object]cache.ByObject {
 		&policyv1.PodDisruptionBudget{}: owned,
 		&discoveryv1.EndpointSlice{}:    owned,
 	}
+	if podMonitors {
+		by[&monitoringv1.PodMonitor{}] = owned
+	}
+	return by
 }
 
 // secrets reads Secrets the user names (spec.auth.secretName, the admin Secret): they carry

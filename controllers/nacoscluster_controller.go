@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
@@ -53,6 +54,9 @@ type NacosClusterReconciler struct {
 	SecretReader client.Reader
 	// Metrics receives each pass's snapshot and the operator's restarts (nil: none).
 	Metrics *metrics.Metrics
+	// PodMonitors: the API server serves the prometheus-operator's PodMonitor
+	// (PodMonitorServed, checked at start), so spec.monitoring.podMonitor can be honoured.
+	PodMonitors bool
 
 	// startups holds, by namespace/pod, what start-up recovery did (startup.Record). It is
 	// in memory: a new operator process may nudge or restart a stuck member again, bounded
@@ -61,6 +65,7 @@ type NacosClusterReconciler struct {
 	startupActions sync.Map // namespace/name -> time.Time of the cluster's last start-up action
 	blocked        sync.Map // namespace/name -> blockedAt: the rollout's current gate, for metrics
 	transfers      sync.Map // namespace/name -> time.Time of the last rollout leadership transfer
+	monitorWarned  sync.Map // uid/generation -> true once PodMonitorUnavailable was said
 }
 
 // Least privilege (docs/rbac.md justifies each rule; TestOperatorRunsOnItsOwnClusterRole
@@ -176,13 +181,17 @@ func (r *NacosClusterReconciler) SetupWithManagerAs(mgr ctrl.Manager, maxConcurr
 		}
 		r.Recorder = newNoteLimit(r.Recorder, c)
 	}
-	err := ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr).
 		For(&nacosv1alpha1.NacosCluster{}).
 		Owns(&appsv1.StatefulSet{}).
 		Owns(&corev1.Service{}).
 		Owns(&corev1.ConfigMap{}).
 		Owns(&corev1.Secret{}).
-		Owns(&policyv1.PodDisruptionBudget{}).
+		Owns(&policyv1.PodDisruptionBudget{})
+	if r.PodMonitors {
+		b = b.Owns(&monitoringv1.PodMonitor{})
+	}
+	err := b.
 		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(podToCluster)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: maxConcurrent}).
 		Named("nacoscluster").

@@ -110,6 +110,37 @@ type NacosClusterSpec struct {
 	// +kubebuilder:default={}
 	// +optional
 	Rollout RolloutSpec `json:"rollout,omitempty"`
+
+	// Monitoring has the members' own Prometheus metrics scraped by the prometheus-operator.
+	// +optional
+	Monitoring MonitoringSpec `json:"monitoring,omitempty"`
+}
+
+// MonitoringSpec configures scraping of the members' Prometheus endpoint, which the operator
+// always turns on (management.endpoints.web.exposure.include=prometheus).
+type MonitoringSpec struct {
+	// PodMonitor has the operator keep a monitoring.coreos.com/v1 PodMonitor that scrapes
+	// every member. It is made only where the prometheus-operator CRDs are installed;
+	// elsewhere the operator says so in an Event and goes on.
+	// +optional
+	PodMonitor PodMonitorSpec `json:"podMonitor,omitempty"`
+}
+
+// PodMonitorSpec is the members' PodMonitor.
+type PodMonitorSpec struct {
+	// Enabled creates the PodMonitor; turning it off deletes it.
+	// +optional
+	Enabled bool `json:"enabled,omitempty"`
+
+	// Interval between scrapes, in Prometheus's duration format.
+	// +kubebuilder:default="30s"
+	// +kubebuilder:validation:Pattern=`^(0|(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$`
+	// +optional
+	Interval string `json:"interval,omitempty"`
+
+	// Labels added to the PodMonitor, for a Prometheus whose podMonitorSelector needs them.
+	// +optional
+	Labels map[string]string `json:"labels,omitempty"`
 }
 
 // NacosCluster is a Nacos server deployment (cluster or standalone) managed by the operator.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/nacos-operator/nacos-operator/internal/nacos"
+	"github.com/nacos-operator/nacos-operator/internal/resource"
 )
 
 // Credentials says how a probe authenticates: the identity header, a login, or nothing.
@@ -77,10 +78,41 @@ func Calls(major int) []Call {
 		{"self-v3", http.MethodGet, "/nacos/v3/admin/core/cluster/node/self", true},
 		{"nodes-v3-bare", http.MethodGet, "/nacos/v3/admin/core/cluster/node/list", false},
 	}
+	// The members' own metrics, which the operator's PodMonitor scrapes: asked bare, as a
+	// scraper does; the body is kept as its shape (metricShape), not its changing numbers.
+	scrape := Call{"prometheus", http.MethodGet, resource.MetricsPath, false}
 	if major == 3 {
-		return append(v3, v2...)
+		return append(append(v3, v2...), scrape)
 	}
-	return append(v2, v3[:1]...)
+	return append(append(v2, v3[:1]...), scrape)
+}
+
+// metricShape is what a scrape's body is compared by: the label names of Nacos's own
+// nacos_monitor gauge (module, name), the family dashboards are built on. The values and
+// the JVM families change with every scrape and every JVM.
+func metricShape(body string) string {
+	keys := map[string]bool{}
+	for _, line := range strings.Split(body, "\n") {
+		name, labels, ok := strings.Cut(line, "{")
+		if !ok || name != "nacos_monitor" {
+			continue
+		}
+		labels, _, _ = strings.Cut(labels, "}")
+		for _, kv := range strings.Split(labels, ",") {
+			if k, _, ok := strings.Cut(kv, "="); ok {
+				keys[strings.TrimSpace(k)] = true
+			}
+		}
+	}
+	if len(keys) == 0 {
+		return "no nacos_monitor samples"
+	}
+	names := make([]string, 0, len(keys))
+	for k := range keys {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return "nacos_monitor{" + strings.Join(names, ",") + "}"
 }
 
 // Probe runs the sequence against the member at dial (ip:port), logging in first when the
@@ -146,7 +178,11 @@ func do(ctx context.Context, dial string, c Call, cred Credentials, token string
 			u += "?accessToken=" + url.QueryEscape(token)
 		}
 	}
-	return send(ctx, c.Method, u, nil, h)
+	a := send(ctx, c.Method, u, nil, h)
+	if c.Path == resource.MetricsPath && a.Status == http.StatusOK {
+		a.Body = metricShape(a.Body)
+	}
+	return a
 }
 
 func send(ctx context.Context, method, u string, body io.Reader, h http.Header) Answer {

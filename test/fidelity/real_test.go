@@ -46,6 +46,14 @@ func TestRealServer(t *testing.T) {
 			}
 			t.Cleanup(func() { _ = os.RemoveAll(root) }) // after the logs are printed
 			l := &liveRun{t: t, version: v, major: Major(v), runner: &realnacos.Runner{Net: network}, saved: map[string]Saved{}, root: root}
+			// Cleanups run last-registered first: the members' logs, then the journal of
+			// waits and recoveries, so the last lines of a failed run (all a CI report may
+			// keep) say which wait failed and what was tried.
+			t.Cleanup(func() {
+				if t.Failed() {
+					t.Logf("journal of %s:\n  %s", v, strings.Join(l.journal, "\n  "))
+				}
+			})
 			t.Cleanup(func() {
 				if t.Failed() {
 					t.Log(l.runner.Logs(4000))
@@ -82,6 +90,18 @@ type liveRun struct {
 	pods    *Pods
 	saved   map[string]Saved
 	root    string
+	start   time.Time
+	journal []string // what each wait took and what recovery did, printed last on failure
+}
+
+// note logs a line and keeps it, stamped with the seconds since the version's run began.
+func (l *liveRun) note(format string, args ...any) {
+	if l.start.IsZero() {
+		l.start = time.Now()
+	}
+	line := fmt.Sprintf("%4.0fs ", time.Since(l.start).Seconds()) + fmt.Sprintf(format, args...)
+	l.journal = append(l.journal, line)
+	l.t.Log(line)
 }
 
 func (l *liveRun) newPods(cluster string) *Pods {
@@ -119,8 +139,10 @@ func (l *liveRun) waitFor(what string, d time.Duration, cond func(ctx context.Co
 		return cond(ctx), fmt.Errorf("%s", what)
 	})
 	if err != nil {
-		l.t.Fatalf("%s: not within %s", what, d)
+		l.note("FAILED: %s: not within %s", what, d)
+		l.t.FailNow()
 	}
+	l.note("%s: %.0f s", what, time.Since(start).Seconds())
 	return time.Since(start)
 }
 
@@ -204,10 +226,12 @@ func (l *liveRun) cluster() {
 // stalled one as the operator would (Pods.StartedDespiteStall).
 func (l *liveRun) startedDespiteHang(ordinal int, d time.Duration, cond func(ctx context.Context) bool) time.Duration {
 	l.t.Helper()
-	took, _, err := l.pods.StartedDespiteStall(l.t.Context(), ordinal, d, cond, l.t.Logf)
+	took, _, err := l.pods.StartedDespiteStall(l.t.Context(), ordinal, d, cond, l.note)
 	if err != nil {
-		l.t.Fatal(err)
+		l.note("FAILED: cold start: %v", err)
+		l.t.FailNow()
 	}
+	l.note("cold start: member %d there after %.0f s", ordinal, took.Seconds())
 	return took
 }
 
@@ -235,7 +259,8 @@ func (l *liveRun) holds(what string, window time.Duration, cond func(context.Con
 	defer tick.Stop()
 	for end := time.Now().Add(window); time.Now().Before(end); <-tick.C {
 		if !cond(l.t.Context()) {
-			l.t.Fatalf("%s: no longer so after %s", what, window-time.Until(end))
+			l.note("FAILED: %s: no longer so after %s", what, window-time.Until(end))
+			l.t.FailNow()
 		}
 	}
 }

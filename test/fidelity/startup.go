@@ -62,7 +62,7 @@ type stall struct {
 	nudges      int
 }
 
-// unstall nudges, then restarts, a member whose port stays closed while a peer answers.
+// unstall nudges (through a peer that answers), then restarts, a member whose port stays closed.
 func (p *Pods) unstall(ctx context.Context, j int, logf func(string, ...any)) error {
 	p.mu.Lock()
 	s, restarts := p.stalls[j], p.restarts[j]
@@ -70,11 +70,13 @@ func (p *Pods) unstall(ctx context.Context, j int, logf func(string, ...any)) er
 	if s == nil || p.Member(j) == nil || p.Answers(j)(ctx) {
 		return nil
 	}
+	// With no peer answering there is nobody to ask for a nudge, but the restart below still
+	// applies: all three members can stall at once, and a cold start that waited on a peer
+	// before restarting waited for good (suspected in a CI run whose 3.0.3 cold start kept
+	// member 0 closed for the whole 10 minutes; the kubelet's startup probe would have
+	// restarted them).
 	peer := p.answeringPeer(ctx, j)
-	if peer < 0 {
-		return nil
-	}
-	if time.Since(s.since) > startup.StallAfter && s.nudges < startup.MaxNudges && time.Since(s.last) > startup.StallAfter {
+	if peer >= 0 && time.Since(s.since) > startup.StallAfter && s.nudges < startup.MaxNudges && time.Since(s.last) > startup.StallAfter {
 		s.nudges, s.last = s.nudges+1, time.Now()
 		p.mu.Lock()
 		p.nudges++

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -46,6 +47,9 @@ type Options struct {
 	// ControllerManager starts kube-controller-manager with the StatefulSet and
 	// garbage-collector controllers, so StatefulSets create Pods and owner references delete.
 	ControllerManager bool
+	// CRDDirs are more CRD files or directories to install beside the NacosCluster's (such
+	// as the prometheus-operator's, which make install-manifests generates).
+	CRDDirs []string
 }
 
 // ErrNoAssets explains how to get the control-plane binaries.
@@ -74,9 +78,12 @@ func Start(opts Options) (*Env, error) {
 	if err := apiextensionsv1.AddToScheme(scheme); err != nil {
 		return nil, fmt.Errorf("build scheme: %w", err)
 	}
+	if err := monitoringv1.AddToScheme(scheme); err != nil {
+		return nil, fmt.Errorf("build scheme: %w", err)
+	}
 	e := &Env{Scheme: scheme, Assets: assets}
 	e.env = &envtest.Environment{
-		CRDDirectoryPaths:     []string{filepath.Join(RepoRoot(), "config", "crd", "bases")},
+		CRDDirectoryPaths:     append([]string{filepath.Join(RepoRoot(), "config", "crd", "bases")}, opts.CRDDirs...),
 		ErrorIfCRDPathMissing: true,
 		BinaryAssetsDirectory: assets,
 		Scheme:                scheme,

@@ -21,10 +21,16 @@ import (
 // a new CRD's OpenAPI a moment after it is established. Any other failure fails the test.
 func kubectl(t testing.TB, args ...string) string {
 	t.Helper()
+	return kubectlOn(t, env, args...)
+}
+
+// kubectlOn is kubectl against another control plane the test started.
+func kubectlOn(t testing.TB, e *harness.Env, args ...string) string {
+	t.Helper()
 	var out []byte
 	var failed error
 	err := harness.Eventually(context.Background(), 30*time.Second, func(ctx context.Context) (bool, error) {
-		cmd := exec.CommandContext(ctx, filepath.Join(env.Assets, "kubectl"), append([]string{"--kubeconfig", env.Kubeconfig}, args...)...)
+		cmd := exec.CommandContext(ctx, filepath.Join(e.Assets, "kubectl"), append([]string{"--kubeconfig", e.Kubeconfig}, args...)...)
 		out, failed = cmd.CombinedOutput()
 		if failed != nil && strings.Contains(string(out), "couldn't find resource") {
 			return false, fmt.Errorf("%w: %s", failed, out)

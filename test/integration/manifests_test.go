@@ -29,18 +29,3 @@ func TestSamplesApply(t *testing.T) {
 		}
 	}
 }
-
-// TestDeployManifestsAreAccepted renders config/default and applies it as `make deploy`
-// does. (A dry run cannot check it: the namespace it creates would not exist for the rest.)
-func TestDeployManifestsAreAccepted(t *testing.T) {
-	rendered := kubectl(t, "kustomize", filepath.Join(harness.RepoRoot(), "config", "default"))
-	for _, kind := range []string{"kind: CustomResourceDefinition", "kind: Deployment", "kind: ClusterRole", "kind: ServiceAccount", "kind: Service"} {
-		if !strings.Contains(rendered, kind) {
-			t.Errorf("config/default renders no %s", kind)
-		}
-	}
-	out := kubectl(t, "apply", "--server-side", "-k", filepath.Join(harness.RepoRoot(), "config", "default"))
-	if !strings.Contains(out, "deployment.apps/nacos-operator-controller-manager serverside-applied") {
-		t.Errorf("dry run did not apply the manager Deployment:\n%s", out)
-	}
-}

@@ -90,6 +90,7 @@ type operatorOptions struct {
 	// leaderElectionNamespace turns leader election on, with the Lease there.
 	leaderElectionNamespace string
 	logger                  *logr.Logger // the manager's logger (nil: the process's)
+	podMonitors             bool         // the env serves PodMonitors (controllers.PodMonitorServed)
 }
 
 // runOperatorWith runs the operator as o says. Every operator here records into the
@@ -124,7 +125,7 @@ func runOperatorWith(t testing.TB, o operatorOptions) (*reconcileCounter, func()
 		Metrics:                metricsserver.Options{BindAddress: addr},
 		HealthProbeBindAddress: "0",
 		// The cache main.go gives the binary: only the operator's own objects.
-		Cache: cache.Options{DefaultNamespaces: namespaces, ByObject: controllers.CacheByObject()},
+		Cache: cache.Options{DefaultNamespaces: namespaces, ByObject: controllers.CacheByObject(o.podMonitors)},
 		// Each test runs its own operator; only one at a time reconciles.
 		Controller:              config.Controller{SkipNameValidation: ptr.To(true)},
 		LeaderElection:          o.leaderElectionNamespace != "",
@@ -143,7 +144,7 @@ func runOperatorWith(t testing.TB, o operatorOptions) (*reconcileCounter, func()
 		Recorder: mgr.GetEventRecorder("nacos-operator"), Clock: clock.RealClock{},
 		Clients:     nacos.NewPool(nacos.Options{Timeout: 500 * time.Millisecond, Observe: m.NacosRequest}),
 		WriterImage: "nacos-operator:test", ProbePeriod: 300 * time.Millisecond,
-		StartupStallAfter: integrationStallAfter, Metrics: m,
+		StartupStallAfter: integrationStallAfter, Metrics: m, PodMonitors: o.podMonitors,
 	}
 	counter := &reconcileCounter{Reconciler: r}
 	if err := r.SetupWithManagerAs(mgr, 2, counter); err != nil {

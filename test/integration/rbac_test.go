@@ -20,6 +20,7 @@ import (
 
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
 	"github.com/nacos-operator/nacos-operator/internal/resource"
+	"github.com/nacos-operator/nacos-operator/test/harness"
 )
 
 // unexercised are permissions config/rbac grants that these runs do not take, each with
@@ -28,6 +29,13 @@ var unexercised = map[string]string{
 	"nacos.io/nacosclusters/finalizers:update": "owner references with blockOwnerDeletion need it where the OwnerReferencesPermissionEnforcement admission plugin is on (OpenShift); envtest's API server runs without it",
 	"/events:patch":              "client-go's core-v1 event recorder (leader election's) patches an Event it aggregates; the operator's own Events use events.k8s.io",
 	"events.k8s.io/events:patch": "the events.k8s.io recorder patches an Event into a series when it repeats, which a run may or may not do",
+	// This API server serves no PodMonitors; TestPodMonitorWhereThePrometheusOperatorCRDsExist
+	// runs the operator on the same rules where it does, and checks these are used there.
+	"monitoring.coreos.com/podmonitors:list":   "used only where the prometheus-operator CRDs are served (TestPodMonitorWhereThePrometheusOperatorCRDsExist)",
+	"monitoring.coreos.com/podmonitors:watch":  "as list",
+	"monitoring.coreos.com/podmonitors:create": "as list",
+	"monitoring.coreos.com/podmonitors:update": "as list",
+	"monitoring.coreos.com/podmonitors:delete": "as list",
 }
 
 // The operator runs under its own ServiceAccount, impersonated, with exactly the ClusterRole
@@ -95,9 +103,15 @@ func TestOperatorWatchingOneNamespaceNeedsOnlyARole(t *testing.T) {
 // lets extra bind more, and returns a config that impersonates it and logs its requests.
 func serviceAccount(t *testing.T, ns string, extra func(context.Context, rbacv1.Subject) error, roles ...*rbacv1.Role) (*rest.Config, *permissionLog) {
 	t.Helper()
+	return serviceAccountOn(t, env, ns, extra, roles...)
+}
+
+// serviceAccountOn is serviceAccount on another control plane the test started.
+func serviceAccountOn(t *testing.T, e *harness.Env, ns string, extra func(context.Context, rbacv1.Subject) error, roles ...*rbacv1.Role) (*rest.Config, *permissionLog) {
+	t.Helper()
 	ctx := context.Background()
 	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "controller-manager"}}
-	if err := env.Client.Create(ctx, sa); err != nil {
+	if err := e.Client.Create(ctx, sa); err != nil {
 		t.Fatal(err)
 	}
 	subject := rbacv1.Subject{Kind: rbacv1.ServiceAccountKind, Namespace: ns, Name: sa.Name}
@@ -105,7 +119,7 @@ func serviceAccount(t *testing.T, ns string, extra func(context.Context, rbacv1.
 		r.Namespace = ns
 		b := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: r.Name}, Subjects: []rbacv1.Subject{subject},
 			RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: r.Name}}
-		if err := createAll(ctx, r, b); err != nil {
+		if err := createAllOn(ctx, e.Client, r, b); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -115,15 +129,19 @@ func serviceAccount(t *testing.T, ns string, extra func(context.Context, rbacv1.
 		}
 	}
 	log := &permissionLog{}
-	cfg := rest.CopyConfig(env.Config)
+	cfg := rest.CopyConfig(e.Config)
 	cfg.Impersonate = rest.ImpersonationConfig{UserName: fmt.Sprintf("system:serviceaccount:%s:%s", ns, sa.Name)}
 	cfg.Wrap(log.wrap)
 	return cfg, log
 }
 
 func createAll(ctx context.Context, objs ...client.Object) error {
+	return createAllOn(ctx, env.Client, objs...)
+}
+
+func createAllOn(ctx context.Context, c client.Client, objs ...client.Object) error {
 	for _, o := range objs {
-		if err := env.Client.Create(ctx, o); err != nil {
+		if err := c.Create(ctx, o); err != nil {
 			return fmt.Errorf("create %T %s: %w", o, o.GetName(), err)
 		}
 	}

@@ -52,6 +52,7 @@ func (m *Member) routesV2() map[string]route {
 		"/nacos/v1/auth/users/admin":              {http.MethodPost, authNone, m.initAdmin},
 		"/nacos/v1/core/ops/raft":                 {http.MethodPost, authSecured, m.raftOps(okV1)},
 		"/nacos/v1/ns/operator/switches":          {http.MethodPut, authSecured, m.switches},
+		prometheusPath:                            {http.MethodGet, authNone, m.prometheus},
 	}
 }
 
@@ -70,6 +71,7 @@ func (m *Member) routesV3() map[string]route {
 		"/nacos/v1/auth/login":                   {http.MethodPost, authNone, m.handleLogin},
 		"/nacos/v3/admin/core/ops/raft":          {http.MethodPost, authAdmin, m.raftOps(okV2)},
 		"/nacos/v3/auth/user/admin":              {http.MethodPost, authNone, m.initAdmin},
+		prometheusPath:                           {http.MethodGet, authNone, m.prometheus},
 	}
 	// 2.x admin paths carry @Compatibility(ADMIN_API or CONSOLE_API), off by default: 410.
 	// The wording is real 3.0.3's, placeholders included: the self path's alternative is
