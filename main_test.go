@@ -65,7 +65,10 @@ func TestTheBinaryCachesOnlyItsOwnObjects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := o.cacheOptions()
+	if c := o.cacheOptions(false); len(c.ByObject) != len(o.cacheOptions(true).ByObject)-1 {
+		t.Errorf("PodMonitors served adds %d cached kinds, want 1", len(o.cacheOptions(true).ByObject)-len(c.ByObject))
+	}
+	c := o.cacheOptions(true)
 	if _, ok := c.DefaultNamespaces["a"]; !ok || len(c.DefaultNamespaces) != 1 {
 		t.Errorf("namespaces %v, want [a]", c.DefaultNamespaces)
 	}
@@ -75,7 +78,7 @@ func TestTheBinaryCachesOnlyItsOwnObjects(t *testing.T) {
 			narrowed[reflect.TypeOf(obj).Elem().Name()] = true
 		}
 	}
-	for _, kind := range []string{"Pod", "Secret", "ConfigMap", "Service", "StatefulSet"} {
+	for _, kind := range []string{"Pod", "Secret", "ConfigMap", "Service", "StatefulSet", "PodMonitor"} {
 		if !narrowed[kind] {
 			t.Errorf("the manager caches every %s of the watched namespaces, not only the operator's (narrowed: %v)", kind, narrowed)
 		}

@@ -33,7 +33,12 @@ type rendered []*unstructured.Unstructured
 
 func loadRendered(t *testing.T, name string) (rendered, string) {
 	t.Helper()
-	path := filepath.Join(manifestsDir(t), name)
+	return loadYAML(t, filepath.Join(manifestsDir(t), name))
+}
+
+func loadYAML(t *testing.T, path string) (rendered, string) {
+	t.Helper()
+	name := filepath.Base(path)
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -237,7 +242,18 @@ func TestChartRendersAndAppliesInEachMode(t *testing.T) {
 		if k := objs.kinds(); k["ServiceMonitor"] != 1 || k["PrometheusRule"] != 1 {
 			t.Fatalf("renders %v: want one ServiceMonitor and one PrometheusRule", k)
 		}
-		applyRendered(t, monitoringEnv(t), objs, path)
+		mon := monitoringEnv(t)
+		applyRendered(t, mon, objs, path)
+		// The kustomize users' samples are valid objects of those CRDs too.
+		for _, sample := range []string{"service_monitor.yaml", "prometheus_rule.yaml"} {
+			objs, path := loadYAML(t, filepath.Join(harness.RepoRoot(), "config", "prometheus", sample))
+			for _, o := range objs {
+				if o.GetNamespace() == "" {
+					o.SetNamespace("default") // where kubectl apply puts it
+				}
+			}
+			applyRendered(t, mon, objs, path)
+		}
 	})
 }
 

@@ -39,6 +39,7 @@ var invalidCreates = []struct {
 	{"cluster with 2 replicas", `{mode: cluster, replicas: 2}`, "use mode: standalone with replicas: 1"},
 	{"standalone with 3 replicas", `{mode: standalone, replicas: 3}`, "standalone mode runs exactly one member"},
 	{"unknown mode", `mode: raft`, `Unsupported value: "raft"`},
+	{"podMonitor interval not a Prometheus duration", `monitoring: {podMonitor: {enabled: true, interval: 5min}}`, `spec.monitoring.podMonitor.interval in body should match`},
 	{"zero replicas", `replicas: 0`, "should be greater than or equal to 1"},
 	{"absurd replicas", `replicas: 1000`, "should be less than or equal to 15"},
 	{"unknown storage type", `storage: {type: postgres}`, `Unsupported value: "postgres"`},
