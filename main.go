@@ -160,7 +160,7 @@ func run(o options) error {
 	cfg := ctrl.GetConfigOrDie()
 	podMonitors, err := controllers.PodMonitorServed(cfg)
 	if err != nil {
-		return err
+		return fmt.Errorf("ask the API server whether it serves PodMonitors: %w", err)
 	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                  scheme,

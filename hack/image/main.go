@@ -61,7 +61,7 @@ func build(args []string) error {
 	ref := fs.String("ref", "nacos-operator:latest", "the image's name in the tarballs and the OCI layout")
 	out := fs.String("out", "bin/image", "output directory: oci/ (the index) and one docker-loadable tarball per platform")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return fmt.Errorf("build: %w", err)
 	}
 	if *epoch != "" {
 		sec, err := strconv.ParseInt(*epoch, 10, 64)
@@ -72,14 +72,14 @@ func build(args []string) error {
 	}
 	idx, err := image.Build(s)
 	if err != nil {
-		return err
+		return fmt.Errorf("build: %w", err)
 	}
 	if err := image.WriteLayout(filepath.Join(*out, "oci"), idx, *ref); err != nil {
-		return err
+		return fmt.Errorf("build: %w", err)
 	}
 	files, err := image.WriteTarballs(*out, idx, *ref)
 	if err != nil {
-		return err
+		return fmt.Errorf("build: %w", err)
 	}
 	d, err := idx.Digest()
 	if err != nil {
@@ -94,18 +94,18 @@ func push(args []string) error {
 	dir := fs.String("layout", "bin/image/oci", "the OCI layout `make image` wrote")
 	ref := fs.String("ref", "", "where to push, such as registry.example.com/nacos-operator:v0.1.0")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return fmt.Errorf("push: %w", err)
 	}
 	if *ref == "" {
 		return fmt.Errorf("-ref is required (make image-push REGISTRY=<registry>)")
 	}
 	idx, err := image.ReadLayout(*dir)
 	if err != nil {
-		return err
+		return fmt.Errorf("push: %w", err)
 	}
 	r, err := image.Push(idx, *ref)
 	if err != nil {
-		return err
+		return fmt.Errorf("push: %w", err)
 	}
 	d, _ := idx.Digest()
 	fmt.Printf("pushed %s@%s\n", r, d)

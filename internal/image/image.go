@@ -32,14 +32,18 @@ const (
 	// CACertsPath is where Go's crypto/x509 looks first on Linux.
 	CACertsPath = "/etc/ssl/certs/ca-certificates.crt"
 
-	// OCI annotation keys (image-spec annotations.md), used as config labels too.
+	// RefName names the image inside an OCI layout's index.json.
+	RefName = "org.opencontainers.image.ref.name"
+)
+
+// OCI annotation keys (image-spec annotations.md), set as config labels and as annotations
+// of each index entry.
+const (
 	LabelSource   = "org.opencontainers.image.source"
 	LabelVersion  = "org.opencontainers.image.version"
 	LabelRevision = "org.opencontainers.image.revision"
 	LabelTitle    = "org.opencontainers.image.title"
 	LabelLicenses = "org.opencontainers.image.licenses"
-	// RefName names the image inside an OCI layout's index.json.
-	RefName = "org.opencontainers.image.ref.name"
 )
 
 // Spec is what goes into the image.
@@ -141,7 +145,11 @@ func platformImage(s Spec, p v1.Platform, binary string, certs []byte) (v1.Image
 	if err != nil {
 		return nil, fmt.Errorf("add the layer: %w", err)
 	}
-	return mutate.CreatedAt(img, v1.Time{Time: s.Created})
+	img, err = mutate.CreatedAt(img, v1.Time{Time: s.Created})
+	if err != nil {
+		return nil, fmt.Errorf("set the creation time: %w", err)
+	}
+	return img, nil
 }
 
 func (s Spec) labels() map[string]string {

@@ -116,7 +116,7 @@ func TestBuildMakesAnIndexOfNonRootImagesPerPlatform(t *testing.T) {
 				t.Errorf("label %s = %q, annotation %q; want %q", k, cf.Config.Labels[k], d.Annotations[k], v)
 			}
 		}
-		if !cf.Created.Time.Equal(s.Created) {
+		if !cf.Created.Equal(s.Created) {
 			t.Errorf("created %s, want %s", cf.Created.Time, s.Created)
 		}
 		layers, _ := img.Layers()

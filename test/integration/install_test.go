@@ -256,4 +256,3 @@ func TestChartRendersAndAppliesInEachMode(t *testing.T) {
 		}
 	})
 }
-

@@ -205,7 +205,7 @@ func TestPodMonitorWhereThePrometheusOperatorCRDsExist(t *testing.T) {
 	}
 	err = harness.Eventually(ctx, 20*time.Second, func(ctx context.Context) (bool, error) {
 		err := mon.Client.Get(ctx, key, &monitoringv1.PodMonitor{})
-		return apierrors.IsNotFound(err), fmt.Errorf("PodMonitor still there (%v)", err)
+		return apierrors.IsNotFound(err), fmt.Errorf("PodMonitor still there (get: %w)", err)
 	})
 	if err != nil {
 		t.Fatal(err)
