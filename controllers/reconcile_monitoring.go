@@ -21,8 +21,13 @@ import (
 // The members' PodMonitor, kept only where the prometheus-operator CRDs are installed.
 // +kubebuilder:rbac:groups=monitoring.coreos.com,resources=podmonitors,verbs=list;watch;create;update;delete
 
-// EventPodMonitorUnavailable says a PodMonitor was asked for where its CRD is not served.
-const EventPodMonitorUnavailable = "PodMonitorUnavailable"
+// Events of the members' PodMonitor.
+const (
+	// EventPodMonitorUnavailable says a PodMonitor was asked for where its CRD is not served.
+	EventPodMonitorUnavailable = "PodMonitorUnavailable"
+	// EventPodMonitorFailed says the API server refused a PodMonitor write.
+	EventPodMonitorFailed = "PodMonitorFailed"
+)
 
 // PodMonitorServed says whether the API server serves monitoring.coreos.com/v1 PodMonitors
 // (discovery, which every authenticated identity may read). The operator asks once at
@@ -48,6 +53,15 @@ func PodMonitorServed(cfg *rest.Config) (bool, error) {
 	return false, nil
 }
 
+// reconcileMonitoring keeps the PodMonitor, and only says when that fails: monitoring must
+// never hold up a rollout or the cluster's conditions. The next pass tries again.
+func (r *NacosClusterReconciler) reconcileMonitoring(ctx context.Context, nc *nacosv1alpha1.NacosCluster) {
+	if err := r.reconcilePodMonitor(ctx, nc); err != nil {
+		log.FromContext(ctx).Error(err, "PodMonitor not reconciled")
+		r.Recorder.Eventf(nc, nil, corev1.EventTypeWarning, EventPodMonitorFailed, "ApplyPodMonitor", "%v", err)
+	}
+}
+
 // reconcilePodMonitor creates or updates the members' PodMonitor when the spec asks for it,
 // and deletes the one the operator made when it no longer does. Where the CRD is not served
 // it says so once per generation and goes on: monitoring never holds up the cluster.
@@ -62,26 +76,31 @@ func (r *NacosClusterReconciler) reconcilePodMonitor(ctx context.Context, nc *na
 		return nil
 	}
 	desired := resource.PodMonitor(nc)
-	if want {
-		_, err := applyOwned(ctx, r.Client, desired, nil, func(stored, desired *monitoringv1.PodMonitor) bool {
-			return !equality.Semantic.DeepEqual(stored.Spec, desired.Spec)
-		})
-		return err
-	}
 	stored := &monitoringv1.PodMonitor{}
 	err := r.Get(ctx, client.ObjectKeyFromObject(desired), stored)
-	if apierrors.IsNotFound(err) {
-		return nil
-	}
-	if err != nil {
+	found := err == nil
+	switch {
+	case err != nil && !apierrors.IsNotFound(err):
 		return fmt.Errorf("get PodMonitor %s: %w", desired.Name, err)
-	}
-	if !metav1.IsControlledBy(stored, nc) {
-		return nil // someone else's PodMonitor of that name: not ours to delete
+	case found && !metav1.IsControlledBy(stored, nc) && want:
+		// A user's own PodMonitor of that name (one without our label is not even cached:
+		// its create is refused as AlreadyExists): never taken over or overwritten.
+		return fmt.Errorf("PodMonitor %s exists and is not this NacosCluster's; delete or rename it, or turn spec.monitoring.podMonitor off", stored.Name)
+	case found && !metav1.IsControlledBy(stored, nc), !found && !want:
+		return nil
+	case want:
+		_, err := applyOwned(ctx, r.Client, desired, nil, podMonitorDrifted)
+		return err
 	}
 	if err := r.Delete(ctx, stored); err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("delete PodMonitor %s: %w", stored.Name, err)
 	}
 	log.FromContext(ctx).Info("deleted", "object", stored.Name, "kind", "PodMonitor", "why", "spec.monitoring.podMonitor.enabled is false")
 	return nil
+}
+
+// podMonitorDrifted: a hand edit of the scrape (path, port, selector) is put back, or the
+// members would silently stop being scraped.
+func podMonitorDrifted(stored, desired *monitoringv1.PodMonitor) bool {
+	return !equality.Semantic.DeepEqual(stored.Spec, desired.Spec)
 }

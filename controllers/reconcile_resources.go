@@ -72,7 +72,8 @@ func (r *NacosClusterReconciler) reconcileResources(ctx context.Context, nc *nac
 		r.Recorder.Eventf(nc, sts, corev1.EventTypeNormal, "StatefulSetApplied", "ApplyStatefulSet",
 			"StatefulSet %s applied: %d replicas, config hash %s", sts.Name, *sts.Spec.Replicas, sts.Spec.Template.Annotations[nacosv1alpha1.AnnotationConfigHash])
 	}
-	return r.reconcilePodMonitor(ctx, nc)
+	r.reconcileMonitoring(ctx, nc)
+	return nil
 }
 
 // reconcileConfigMap renders cluster.conf and application.properties. A new member list

@@ -210,6 +210,39 @@ func TestPodMonitorWhereThePrometheusOperatorCRDsExist(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A user's own PodMonitor of the name is never taken over: the pass says so and goes on.
+	theirs := &monitoringv1.PodMonitor{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "taken",
+		Labels: map[string]string{nacosv1alpha1.LabelManagedBy: nacosv1alpha1.LabelManagedByValue}},
+		Spec: monitoringv1.PodMonitorSpec{PodMetricsEndpoints: []monitoringv1.PodMetricsEndpoint{{Path: "/theirs"}}}}
+	if err := mon.Client.Create(ctx, theirs); err != nil {
+		t.Fatal(err)
+	}
+	taken := types.NamespacedName{Namespace: ns, Name: "taken"}
+	if err := mon.Client.Create(ctx, newCluster(t, ns, taken.Name, podMonitorSpec)); err != nil {
+		t.Fatal(err)
+	}
+	err = harness.Eventually(ctx, 20*time.Second, func(ctx context.Context) (bool, error) {
+		list := &eventsv1.EventList{}
+		if err := mon.Client.List(ctx, list, client.InNamespace(ns)); err != nil {
+			return false, err
+		}
+		for _, e := range list.Items {
+			if e.Regarding.Name == taken.Name && e.Type == "Warning" && e.Reason == controllers.EventPodMonitorFailed &&
+				strings.Contains(e.Note, "PodMonitor taken exists and is not this NacosCluster's") {
+				return true, nil
+			}
+		}
+		return false, fmt.Errorf("no Warning %s Event among %d", controllers.EventPodMonitorFailed, len(list.Items))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := mon.Client.Get(ctx, taken, &appsv1.StatefulSet{}); err != nil {
+		t.Errorf("the cluster's members were not made beside the refused PodMonitor: %v", err)
+	}
+	if err := mon.Client.Get(ctx, taken, theirs); err != nil || theirs.Spec.PodMetricsEndpoints[0].Path != "/theirs" || len(theirs.OwnerReferences) != 0 {
+		t.Errorf("the user's PodMonitor was changed: %v %+v", err, theirs)
+	}
 	stop()
 	used, refused := log.snapshot()
 	if len(refused) > 0 {
