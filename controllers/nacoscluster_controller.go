@@ -65,7 +65,7 @@ type NacosClusterReconciler struct {
 	startupActions sync.Map // namespace/name -> time.Time of the cluster's last start-up action
 	blocked        sync.Map // namespace/name -> blockedAt: the rollout's current gate, for metrics
 	transfers      sync.Map // namespace/name -> time.Time of the last rollout leadership transfer
-	monitorWarned  sync.Map // uid/generation -> true once PodMonitorUnavailable was said
+	monitorWarned  sync.Map // namespace/name -> the generation PodMonitorUnavailable was said for
 }
 
 // Least privilege (docs/rbac.md justifies each rule; TestOperatorRunsOnItsOwnClusterRole
@@ -95,6 +95,7 @@ func (r *NacosClusterReconciler) Reconcile(ctx context.Context, req ctrl.Request
 			r.Metrics.Forget(req.Namespace, req.Name)
 			r.forgetStartups(req.Namespace, req.Name, nil)
 			r.blocked.Delete(req.Namespace + "/" + req.Name)
+			r.monitorWarned.Delete(req.Namespace + "/" + req.Name)
 			return ctrl.Result{}, nil // deleted: owner references collect the rest
 		}
 		return ctrl.Result{}, fmt.Errorf("get NacosCluster: %w", err)

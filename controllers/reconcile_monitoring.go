@@ -68,10 +68,12 @@ func (r *NacosClusterReconciler) reconcileMonitoring(ctx context.Context, nc *na
 func (r *NacosClusterReconciler) reconcilePodMonitor(ctx context.Context, nc *nacosv1alpha1.NacosCluster) error {
 	want := nc.Spec.Monitoring.PodMonitor.Enabled
 	if !r.PodMonitors {
-		key := fmt.Sprintf("%s/%d", nc.UID, nc.Generation)
-		if _, told := r.monitorWarned.LoadOrStore(key, true); want && !told {
+		if !want {
+			return nil
+		}
+		if prev, told := r.monitorWarned.Swap(nc.Namespace+"/"+nc.Name, nc.Generation); !told || prev != nc.Generation {
 			r.Recorder.Eventf(nc, nil, corev1.EventTypeWarning, EventPodMonitorUnavailable, "CreatePodMonitor",
-				"spec.monitoring.podMonitor.enabled is true, but the API server does not serve monitoring.coreos.com/v1 PodMonitor: install the prometheus-operator CRDs, then restart the operator")
+				"spec.monitoring.podMonitor.enabled is true (generation %d), but the API server does not serve monitoring.coreos.com/v1 PodMonitor: install the prometheus-operator CRDs, then restart the operator", nc.Generation)
 		}
 		return nil
 	}

@@ -97,23 +97,39 @@ func TestPodMonitorWithoutThePrometheusOperatorCRDs(t *testing.T) {
 		t.Errorf("Event %s %q", e.Type, e.Note)
 	}
 	// Once per generation, not once per pass (the operator re-probes every 300 ms here).
-	err = harness.Holds(ctx, 3*time.Second, 500*time.Millisecond, func(ctx context.Context) error {
-		list := &eventsv1.EventList{}
-		if err := env.Client.List(ctx, list, client.InNamespace(ns)); err != nil {
-			return err
-		}
-		n := 0
-		for _, e := range list.Items {
-			if e.Reason == controllers.EventPodMonitorUnavailable {
-				n += 1 + int(deref(e.Series))
+	count := func(want int) func(ctx context.Context) error {
+		return func(ctx context.Context) error {
+			list := &eventsv1.EventList{}
+			if err := env.Client.List(ctx, list, client.InNamespace(ns)); err != nil {
+				return err
 			}
+			n := 0
+			for _, e := range list.Items {
+				if e.Reason == controllers.EventPodMonitorUnavailable {
+					n += 1 + int(deref(e.Series))
+				}
+			}
+			if n != want {
+				return fmt.Errorf("%d %s Events, want %d", n, controllers.EventPodMonitorUnavailable, want)
+			}
+			return nil
 		}
-		if n != 1 {
-			return fmt.Errorf("%d %s Events, want 1", n, controllers.EventPodMonitorUnavailable)
-		}
-		return nil
+	}
+	if err := harness.Holds(ctx, 3*time.Second, 500*time.Millisecond, count(1)); err != nil {
+		t.Error(err)
+	}
+	// A new generation that still asks for it is told again, once.
+	if err := env.Client.Patch(ctx, newCluster(t, ns, key.Name, `{}`), rawPatch(types.MergePatchType, `{"spec":{"monitoring":{"podMonitor":{"interval":"1m"}}}}`)); err != nil {
+		t.Fatal(err)
+	}
+	err = harness.Eventually(ctx, 20*time.Second, func(ctx context.Context) (bool, error) {
+		err := count(2)(ctx)
+		return err == nil, err
 	})
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := harness.Holds(ctx, 2*time.Second, 500*time.Millisecond, count(2)); err != nil {
 		t.Error(err)
 	}
 }
