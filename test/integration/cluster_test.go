@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
@@ -91,16 +92,22 @@ func TestSampleClusterBecomesReady(t *testing.T) {
 
 func waitForStatusWithin(t testing.TB, key types.NamespacedName, timeout time.Duration, check func(*nacosv1alpha1.NacosCluster) error) *nacosv1alpha1.NacosCluster {
 	t.Helper()
-	nc := &nacosv1alpha1.NacosCluster{}
+	return waitForObject(t, env.Client, key, timeout, &nacosv1alpha1.NacosCluster{}, check)
+}
+
+// waitForObject polls the object until check accepts it, failing the test at the deadline
+// with check's last complaint.
+func waitForObject[T client.Object](t testing.TB, c client.Client, key types.NamespacedName, timeout time.Duration, obj T, check func(T) error) T {
+	t.Helper()
 	err := harness.Eventually(context.Background(), timeout, func(ctx context.Context) (bool, error) {
-		if err := env.Client.Get(ctx, key, nc); err != nil {
+		if err := c.Get(ctx, key, obj); err != nil {
 			return false, err
 		}
-		err := check(nc)
+		err := check(obj)
 		return err == nil, err
 	})
 	if err != nil {
-		t.Fatalf("NacosCluster %s: %v", key, err)
+		t.Fatalf("%T %s: %v", obj, key, err)
 	}
-	return nc
+	return obj
 }

@@ -181,31 +181,29 @@ func TestInstallYAMLAppliesHardenedAndLeastPrivileged(t *testing.T) {
 			t.Errorf("install.yaml has %d %s, want %d (kinds %v)", kinds[kind], kind, n, kinds)
 		}
 	}
+	objs.clusterWide(t, path, "nacos-operator-controller-manager", installImage, "nacos-operator-manager-role")
+}
+
+// clusterWide checks a cluster-wide install: the hardened Deployment with its image, the
+// manager ClusterRole with exactly the generated rules, no wildcard; then applies it.
+func (r rendered) clusterWide(t *testing.T, path, deployment, image, role string) {
+	t.Helper()
 	d := &appsv1.Deployment{}
-	objs.one(t, "Deployment", "nacos-operator-system", "nacos-operator-controller-manager", d)
-	hardened(t, d, installImage)
-	role := &rbacv1.ClusterRole{}
-	objs.one(t, "ClusterRole", "", "nacos-operator-manager-role", role)
-	if !equality.Semantic.DeepEqual(role.Rules, generatedRules(t)) {
-		t.Errorf("install.yaml's manager rules differ from config/rbac/role.yaml:\n%+v", role.Rules)
+	r.one(t, "Deployment", "nacos-operator-system", deployment, d)
+	hardened(t, d, image)
+	cr := &rbacv1.ClusterRole{}
+	r.one(t, "ClusterRole", "", role, cr)
+	if !equality.Semantic.DeepEqual(cr.Rules, generatedRules(t)) {
+		t.Errorf("%s: the manager rules differ from config/rbac/role.yaml:\n%+v", filepath.Base(path), cr.Rules)
 	}
-	objs.noWildcards(t)
-	applyRendered(t, env, objs, path)
+	r.noWildcards(t)
+	applyRendered(t, env, r, path)
 }
 
 func TestChartRendersAndAppliesInEachMode(t *testing.T) {
 	t.Run("cluster-wide", func(t *testing.T) {
 		objs, path := loadRendered(t, "chart-cluster.yaml")
-		d := &appsv1.Deployment{}
-		objs.one(t, "Deployment", "nacos-operator-system", "nacos-operator", d)
-		hardened(t, d, "registry.example.com/nacos-operator:0.1.0")
-		role := &rbacv1.ClusterRole{}
-		objs.one(t, "ClusterRole", "", "nacos-operator-manager", role)
-		if !equality.Semantic.DeepEqual(role.Rules, generatedRules(t)) {
-			t.Errorf("the chart's manager rules differ from config/rbac/role.yaml:\n%+v", role.Rules)
-		}
-		objs.noWildcards(t)
-		applyRendered(t, env, objs, path)
+		objs.clusterWide(t, path, "nacos-operator", "registry.example.com/nacos-operator:0.1.0", "nacos-operator-manager")
 	})
 	t.Run("namespaced", func(t *testing.T) {
 		objs, path := loadRendered(t, "chart-namespaced.yaml")

@@ -273,16 +273,5 @@ func TestPodMonitorWhereThePrometheusOperatorCRDsExist(t *testing.T) {
 
 func waitForPodMonitor(t *testing.T, e *harness.Env, key types.NamespacedName, check func(*monitoringv1.PodMonitor) error) *monitoringv1.PodMonitor {
 	t.Helper()
-	pm := &monitoringv1.PodMonitor{}
-	err := harness.Eventually(context.Background(), 20*time.Second, func(ctx context.Context) (bool, error) {
-		if err := e.Client.Get(ctx, key, pm); err != nil {
-			return false, err
-		}
-		err := check(pm)
-		return err == nil, err
-	})
-	if err != nil {
-		t.Fatalf("PodMonitor %s: %v", key, err)
-	}
-	return pm
+	return waitForObject(t, e.Client, key, 20*time.Second, &monitoringv1.PodMonitor{}, check)
 }
