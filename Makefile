@@ -89,7 +89,7 @@ chart-lint: helm ## helm lint the chart in both modes (strict).
 .PHONY: install-manifests
 install-manifests: manifests chart-lint control-plane
 	@mkdir -p $(MANIFESTS_DIR)
-	hack/installer.sh $(KUBECTL) registry.example.com/nacos-operator:v0.1.0 > $(MANIFESTS_DIR)/install.yaml
+	hack/installer.sh $(LOCALBIN)/kubectl registry.example.com/nacos-operator:v0.1.0 > $(MANIFESTS_DIR)/install.yaml
 	$(HELM) template nacos-operator charts/nacos-operator --namespace nacos-operator-system \
 	  --set image.repository=registry.example.com/nacos-operator > $(MANIFESTS_DIR)/chart-cluster.yaml
 	$(HELM) template nacos-operator charts/nacos-operator --namespace nacos-operator-system \
