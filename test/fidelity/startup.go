@@ -67,7 +67,15 @@ func (p *Pods) unstall(ctx context.Context, j int, logf func(string, ...any)) er
 	p.mu.Lock()
 	s, restarts := p.stalls[j], p.restarts[j]
 	p.mu.Unlock()
-	if s == nil || p.Member(j) == nil || p.Answers(j)(ctx) {
+	if s == nil || p.Member(j) == nil {
+		return nil
+	}
+	if p.Answers(j)(ctx) {
+		// Started: as the operator forgets a member's start-up record once it starts, a
+		// later start of this member gets the whole restart budget again.
+		p.mu.Lock()
+		p.restarts[j] = 0
+		p.mu.Unlock()
 		return nil
 	}
 	// With no peer answering there is nobody to ask for a nudge, but the restart below still
