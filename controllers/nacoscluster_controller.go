@@ -28,6 +28,7 @@ import (
 	"github.com/nacos-operator/nacos-operator/internal/metrics"
 	"github.com/nacos-operator/nacos-operator/internal/nacos"
 	"github.com/nacos-operator/nacos-operator/internal/observe"
+	"github.com/nacos-operator/nacos-operator/internal/rollout"
 )
 
 // NacosClusterReconciler reconciles NacosCluster objects. Its dependencies are injected so
@@ -122,7 +123,7 @@ func (r *NacosClusterReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	logWait(ctx, plan)
 	if paused {
 		r.reportPaused(nc, &status, pausedReason)
-	} else if err := r.act(ctx, nc, &status, w, plan, auth); err != nil {
+	} else if err := r.act(ctx, nc, &status, w, &plan, auth); err != nil {
 		return ctrl.Result{}, errors.Join(err, r.writeStatus(ctx, nc, status))
 	}
 	ready := r.report(nc, &status, w, plan, paused)
@@ -134,10 +135,17 @@ func (r *NacosClusterReconciler) Reconcile(ctx context.Context, req ctrl.Request
 }
 
 // act applies the owned objects with the decided sizes, then takes the rollout's one
-// disruptive action, if any.
-func (r *NacosClusterReconciler) act(ctx context.Context, nc *nacosv1alpha1.NacosCluster, status *nacosv1alpha1.NacosClusterStatus, w *world, p plan, auth nacos.Auth) error {
+// disruptive action, if any. When it changed the StatefulSet, the plan (made on the one
+// before) becomes a wait for the StatefulSet controller: otherwise the pass would report a
+// spec change as rolled out before any member was touched (the demo once read Ready, up to
+// date, 0.2 s after an image change).
+func (r *NacosClusterReconciler) act(ctx context.Context, nc *nacosv1alpha1.NacosCluster, status *nacosv1alpha1.NacosClusterStatus, w *world, p *plan, auth nacos.Auth) error {
 	r.reportNotPaused(nc, status)
-	err := r.reconcileResources(ctx, nc, p.scale, w.inConf)
+	stsChanged, err := r.reconcileResources(ctx, nc, p.scale, w.inConf)
+	if err == nil && stsChanged && p.rollout.Action != rollout.ActionWait {
+		p.rollout = rollout.Decision{Action: rollout.ActionWait, Gate: nacosv1alpha1.GateCacheNotInSync,
+			Message: "the StatefulSet was just updated and its controller has not observed it yet", Outdated: p.rollout.Outdated}
+	}
 	var bad *specError
 	switch {
 	case errors.As(err, &bad):
@@ -149,8 +157,8 @@ func (r *NacosClusterReconciler) act(ctx context.Context, nc *nacosv1alpha1.Naco
 	}
 	r.reportSpecAccepted(nc, status)
 	r.bootstrapAdmin(ctx, nc, status, w, auth)
-	r.recoverStartup(ctx, nc, w, p, auth)
-	return r.restartMember(ctx, nc, status, w, p, auth)
+	r.recoverStartup(ctx, nc, w, *p, auth)
+	return r.restartMember(ctx, nc, status, w, *p, auth)
 }
 
 // requeueAfter re-probes a healthy cluster every ProbePeriod and a converging one sooner:

@@ -43,18 +43,19 @@ func (r *NacosClusterReconciler) reconcileAuth(ctx context.Context, nc *nacosv1a
 
 // reconcileResources applies every owned object from the pure builders, with the member
 // counts the scale logic decided.
-func (r *NacosClusterReconciler) reconcileResources(ctx context.Context, nc *nacosv1alpha1.NacosCluster, sizes rollout.ScaleDecision, confBefore int32) error {
+// It says whether the StatefulSet changed: the pass's plan was made on the one before.
+func (r *NacosClusterReconciler) reconcileResources(ctx context.Context, nc *nacosv1alpha1.NacosCluster, sizes rollout.ScaleDecision, confBefore int32) (bool, error) {
 	if err := r.reconcileConfigMap(ctx, nc, sizes.Conf, confBefore); err != nil {
-		return err
+		return false, err
 	}
 	for _, svc := range []*corev1.Service{resource.HeadlessService(nc), resource.ClientService(nc)} {
 		if _, err := applyOwned(ctx, r.Client, svc, keepServiceAllocations, serviceDrifted); err != nil {
-			return err
+			return false, err
 		}
 	}
 	if nc.Spec.Mode == nacosv1alpha1.ModeCluster {
 		if _, err := applyOwned(ctx, r.Client, resource.PodDisruptionBudget(nc), nil, budgetDrifted); err != nil {
-			return err
+			return false, err
 		}
 	}
 	sts := resource.StatefulSet(nc, resource.Inputs{
@@ -66,14 +67,14 @@ func (r *NacosClusterReconciler) reconcileResources(ctx context.Context, nc *nac
 		return stored.Spec.Replicas == nil || *stored.Spec.Replicas != *desired.Spec.Replicas
 	})
 	if err != nil {
-		return err
+		return false, err
 	}
 	if changed {
 		r.Recorder.Eventf(nc, sts, corev1.EventTypeNormal, "StatefulSetApplied", "ApplyStatefulSet",
 			"StatefulSet %s applied: %d replicas, config hash %s", sts.Name, *sts.Spec.Replicas, sts.Spec.Template.Annotations[nacosv1alpha1.AnnotationConfigHash])
 	}
 	r.reconcileMonitoring(ctx, nc)
-	return nil
+	return changed, nil
 }
 
 // reconcileConfigMap renders cluster.conf and application.properties. A new member list
