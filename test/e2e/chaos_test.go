@@ -89,6 +89,7 @@ func TestOperatorKilledMidRollout(t *testing.T) {
 // once the rollout has restarted a member: the other replica takes the lease and finishes
 // the rollout, restarting no member twice.
 func TestLeaderFailoverMidRollout(t *testing.T) {
+	t.Parallel() // after the sequential tests (the API server restart and the kill runs); -parallel 4 (parallel.go)
 	ns := namespace(t)
 	flags := []string{"--leader-elect", "--leader-election-namespace=" + ns, "--watch-namespaces=" + ns}
 	a := startOperator(t, "replica-a", flags...)

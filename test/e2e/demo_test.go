@@ -16,6 +16,7 @@ import (
 // shows (one member at a time, nothing restarted while blocked or by a scale), and the page
 // must show the blocked gate as kubectl describe prints it, with no placeholder text.
 func TestDemo(t *testing.T) {
+	t.Parallel() // after the sequential tests (the API server restart and the kill runs); -parallel 4 (parallel.go)
 	bin := buildSandbox(t)
 	page := filepath.Join(t.TempDir(), "demo.md")
 	cmd := exec.Command(bin, "demo", "--dir", filepath.Join(t.TempDir(), "box"), "--operator", binary, "--markdown", page)

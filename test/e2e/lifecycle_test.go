@@ -43,6 +43,7 @@ func podUIDs(t testing.TB, key types.NamespacedName) map[string]types.UID {
 // StatefulSet brings them back, the operator gets the cluster Ready again, deletes nothing
 // itself, and no member's cluster.conf stays wrong.
 func TestTwoOfThreeMembersDeletedAtOnce(t *testing.T) {
+	t.Parallel() // after the sequential tests (the API server restart and the kill runs); -parallel 4 (parallel.go)
 	ns := namespace(t)
 	startOperator(t, "two-deleted", "--watch-namespaces="+ns)
 	key := createCluster(t, ns, "nacos", 3, rolloutSpec)
@@ -70,6 +71,7 @@ func TestTwoOfThreeMembersDeletedAtOnce(t *testing.T) {
 // TestPauseHoldsARestartUntilResumed: with spec.rollout.paused a requested restart waits
 // (Paused=True, PausedBySpec, no member deleted); unpaused, it rolls through the gates.
 func TestPauseHoldsARestartUntilResumed(t *testing.T) {
+	t.Parallel() // after the sequential tests (the API server restart and the kill runs); -parallel 4 (parallel.go)
 	ns := namespace(t)
 	startOperator(t, "pause", "--watch-namespaces="+ns)
 	key := createCluster(t, ns, "nacos", 3, rolloutSpec)
@@ -132,6 +134,7 @@ func wantClaims(t testing.TB, ns string, want ...string) {
 // TestPVCRetention: persistence.whenScaled and whenDeleted reach the StatefulSet, and the
 // StatefulSet controller keeps or deletes the members' claims as they say.
 func TestPVCRetention(t *testing.T) {
+	t.Parallel() // after the sequential tests (the API server restart and the kill runs); -parallel 4 (parallel.go)
 	for _, tc := range []struct {
 		policy                string
 		afterScale, afterGone []string

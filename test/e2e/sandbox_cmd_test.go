@@ -32,6 +32,7 @@ func buildSandbox(t *testing.T) string {
 // sample to Ready, let `sandbox fault` change what kubectl describe shows, and on Ctrl-C
 // leave no process and no file behind, so that running it again works.
 func TestSandboxCommand(t *testing.T) {
+	t.Parallel() // after the sequential tests (the API server restart and the kill runs); -parallel 4 (parallel.go)
 	bin := buildSandbox(t)
 	dir := filepath.Join(t.TempDir(), "box")
 	for run := 1; run <= 2; run++ {

@@ -22,6 +22,7 @@ import (
 // and leaves the other alone, and once both are Ready the operator writes nothing to the API
 // server. (The rollout recorder assumes one cluster per namespace; the other tests run it.)
 func TestTwoClustersInOneNamespace(t *testing.T) {
+	t.Parallel() // after the sequential tests (the API server restart and the kill runs); -parallel 4 (parallel.go)
 	ns := namespace(t)
 	op := startOperator(t, "two-clusters", "--watch-namespaces="+ns)
 	alpha := createCluster(t, ns, "alpha", 3, rolloutSpec)
@@ -55,6 +56,7 @@ func TestTwoClustersInOneNamespace(t *testing.T) {
 // TestWatchNamespaces: an operator told --watch-namespaces=a,b runs the clusters of a and b
 // and never touches one in c (no StatefulSet, no status).
 func TestWatchNamespaces(t *testing.T) {
+	t.Parallel() // after the sequential tests (the API server restart and the kill runs); -parallel 4 (parallel.go)
 	a, b, c := namespace(t), namespace(t), namespace(t)
 	startOperator(t, "watch-namespaces", "--watch-namespaces="+a+","+b)
 	createCluster(t, a, "nacos", 3, rolloutSpec)
