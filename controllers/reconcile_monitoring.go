@@ -68,13 +68,7 @@ func (r *NacosClusterReconciler) reconcileMonitoring(ctx context.Context, nc *na
 func (r *NacosClusterReconciler) reconcilePodMonitor(ctx context.Context, nc *nacosv1alpha1.NacosCluster) error {
 	want := nc.Spec.Monitoring.PodMonitor.Enabled
 	if !r.PodMonitors {
-		if !want {
-			return nil
-		}
-		if prev, told := r.monitorWarned.Swap(nc.Namespace+"/"+nc.Name, nc.Generation); !told || prev != nc.Generation {
-			r.Recorder.Eventf(nc, nil, corev1.EventTypeWarning, EventPodMonitorUnavailable, "CreatePodMonitor",
-				"spec.monitoring.podMonitor.enabled is true (generation %d), but the API server does not serve monitoring.coreos.com/v1 PodMonitor: install the prometheus-operator CRDs, then restart the operator", nc.Generation)
-		}
+		r.podMonitorUnavailable(nc, want)
 		return nil
 	}
 	desired := resource.PodMonitor(nc)
@@ -99,6 +93,18 @@ func (r *NacosClusterReconciler) reconcilePodMonitor(ctx context.Context, nc *na
 	}
 	log.FromContext(ctx).Info("deleted", "object", stored.Name, "kind", "PodMonitor", "why", "spec.monitoring.podMonitor.enabled is false")
 	return nil
+}
+
+// podMonitorUnavailable says, once per generation that asks for a PodMonitor, that none can
+// be made here.
+func (r *NacosClusterReconciler) podMonitorUnavailable(nc *nacosv1alpha1.NacosCluster, want bool) {
+	if !want {
+		return
+	}
+	if prev, told := r.monitorWarned.Swap(nc.Namespace+"/"+nc.Name, nc.Generation); !told || prev != nc.Generation {
+		r.Recorder.Eventf(nc, nil, corev1.EventTypeWarning, EventPodMonitorUnavailable, "CreatePodMonitor",
+			"spec.monitoring.podMonitor.enabled is true (generation %d), but the API server does not serve monitoring.coreos.com/v1 PodMonitor: install the prometheus-operator CRDs, then restart the operator", nc.Generation)
+	}
 }
 
 // podMonitorDrifted: a hand edit of the scrape (path, port, selector) is put back, or the
