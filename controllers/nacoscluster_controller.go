@@ -142,9 +142,8 @@ func (r *NacosClusterReconciler) Reconcile(ctx context.Context, req ctrl.Request
 func (r *NacosClusterReconciler) act(ctx context.Context, nc *nacosv1alpha1.NacosCluster, status *nacosv1alpha1.NacosClusterStatus, w *world, p *plan, auth nacos.Auth) error {
 	r.reportNotPaused(nc, status)
 	stsChanged, err := r.reconcileResources(ctx, nc, p.scale, w.inConf)
-	if err == nil && stsChanged && p.rollout.Action != rollout.ActionWait {
-		p.rollout = rollout.Decision{Action: rollout.ActionWait, Gate: nacosv1alpha1.GateCacheNotInSync,
-			Message: "the StatefulSet was just updated and its controller has not observed it yet", Outdated: p.rollout.Outdated}
+	if err == nil && stsChanged {
+		p.rollout = rollout.StatefulSetUpdated(p.rollout)
 	}
 	var bad *specError
 	switch {

@@ -38,9 +38,23 @@ func GateNames() []string {
 	return out
 }
 
+// stsNotObserved is why a rollout waits while the StatefulSet controller lags its spec.
+const stsNotObserved = "the StatefulSet controller has not observed the latest StatefulSet yet"
+
+// StatefulSetUpdated is the decision of a pass that itself changed the StatefulSet after
+// planning: the plan was made on the StatefulSet before, so whatever it decided, the pass
+// waits for the StatefulSet controller (CacheNotInSync), keeping the members it knew to be
+// outdated. A wait stays as it was.
+func StatefulSetUpdated(d Decision) Decision {
+	if d.Action == ActionWait {
+		return d
+	}
+	return Decision{Action: ActionWait, Gate: nacosv1alpha1.GateCacheNotInSync, Message: stsNotObserved, Outdated: d.Outdated}
+}
+
 func cacheInSync(in Input) (string, string, bool) {
 	if in.StsObservedGeneration < in.StsGeneration {
-		return "", "the StatefulSet controller has not observed the latest StatefulSet yet", false
+		return "", stsNotObserved, false
 	}
 	if m, ok := cachedLast(in); ok {
 		return m.Name, fmt.Sprintf("%s: the deleted pod (uid %s) is still in the cache", m.Name, m.UID), false

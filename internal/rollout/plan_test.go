@@ -159,3 +159,18 @@ func TestGateNamesAreConditionReasonsInOrder(t *testing.T) {
 		t.Fatalf("gates %v", got)
 	}
 }
+
+func TestStatefulSetUpdatedWaitsForTheStatefulSetController(t *testing.T) {
+	del := Decision{Action: ActionDelete, Member: "nacos-1", Outdated: []string{"nacos-1", "nacos-0"}}
+	got := StatefulSetUpdated(del)
+	if got.Action != ActionWait || got.Gate != nacosv1alpha1.GateCacheNotInSync || got.Message != stsNotObserved || len(got.Outdated) != 2 || got.Member != "" {
+		t.Errorf("after a delete decision: %+v, want a CacheNotInSync wait keeping the outdated members", got)
+	}
+	if got := StatefulSetUpdated(Decision{Action: ActionNone}); got.Action != ActionWait || got.Gate != nacosv1alpha1.GateCacheNotInSync {
+		t.Errorf("after nothing to do: %+v, want a CacheNotInSync wait", got)
+	}
+	held := Decision{Action: ActionWait, Gate: nacosv1alpha1.GateRolloutPaused, Message: "paused"}
+	if got := StatefulSetUpdated(held); got.Gate != nacosv1alpha1.GateRolloutPaused || got.Message != "paused" {
+		t.Errorf("a wait is kept: %+v", got)
+	}
+}
