@@ -50,6 +50,7 @@ type Sandbox struct {
 	network *realnacos.Network
 	control *controlServer
 	cancel  context.CancelFunc
+	slot    *slot
 }
 
 // Start brings up the control plane (with the CRD installed) and the kubelet.
@@ -75,6 +76,9 @@ func (s *Sandbox) start() error {
 	started := time.Now()
 	_, _ = fmt.Fprintln(s.opts.Log, "sandbox: starting etcd, kube-apiserver and kube-controller-manager")
 	var err error
+	if s.slot, err = claimSlot(); err != nil {
+		return fmt.Errorf("sandbox: %w", err)
+	}
 	if s.Env, err = harness.Start(harness.Options{ControllerManager: true}); err != nil {
 		return fmt.Errorf("sandbox: %w", err)
 	}
@@ -93,7 +97,7 @@ func (s *Sandbox) start() error {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	s.Kubelet = &harness.Kubelet{Client: s.Env.Client, Runner: runner, Root: filepath.Join(s.Dir, "pods"),
-		IPPrefix: "127.78.", EnforceProbes: true, ProbeScale: s.opts.ProbeScale, MaxGrace: 5 * time.Second}
+		IPPrefix: s.slot.podIPPrefix(), EnforceProbes: true, ProbeScale: s.opts.ProbeScale, MaxGrace: 5 * time.Second}
 	if s.opts.Real {
 		s.Kubelet.ProbeScale, s.Kubelet.Period, s.Kubelet.MaxGrace = 1, 200*time.Millisecond, 30*time.Second
 	}
@@ -115,7 +119,7 @@ func (s *Sandbox) runner() (harness.Runner, error) {
 			return nil, fmt.Errorf("NACOS=real needs the built servers (make nacos-server): %w", err)
 		}
 	}
-	network, err := realnacos.NewNetwork("nacossbx", 215)
+	network, err := realnacos.NewNetwork(s.slot.network())
 	if err != nil {
 		return nil, fmt.Errorf("NACOS=real needs root and hack/netns-tools.sh: %w", err)
 	}
@@ -141,7 +145,7 @@ func (s *Sandbox) Stop() error {
 	if s.network != nil {
 		s.network.Close()
 	}
-	errs = append(errs, os.RemoveAll(s.Dir))
+	errs = append(errs, s.slot.release(), os.RemoveAll(s.Dir))
 	return errors.Join(errs...)
 }
 
