@@ -28,7 +28,10 @@ KUBECTL ?= $(shell command -v kubectl 2>/dev/null || echo $(CURDIR)/bin/kubectl)
 GOTEST_FLAGS ?= -count=1
 FUZZTIME ?= 30s
 # Real Nacos servers built from source by hack/nacos-server.sh (make nacos-server, make test-nacos).
-NACOS_VERSIONS ?= 2.5.1 3.0.3
+NACOS_VERSIONS ?= 2.4.3 2.5.1 3.0.3
+# The versions the fidelity lane holds the simulator to (2.4.3 is built for the upgrade
+# scenarios only: the simulator models the versions the operator's rollouts end on).
+NACOS_FIDELITY_VERSIONS ?= 2.5.1 3.0.3
 export GOWORK = off
 
 .PHONY: all
@@ -108,13 +111,13 @@ test-nacos: test-nacos-fidelity test-nacos-operator ## The real-Nacos lane (root
 
 .PHONY: test-nacos-fidelity
 test-nacos-fidelity: nacos-server netns-tools ## Real members in network namespaces, every answer held against the simulator's.
-	NACOS_REAL=1 NACOS_VERSIONS="$(NACOS_VERSIONS)" go test $(GOTEST_FLAGS) -timeout 40m -v -run '^TestRealServer$$' ./test/fidelity/
+	NACOS_REAL=1 NACOS_VERSIONS="$(NACOS_FIDELITY_VERSIONS)" go test $(GOTEST_FLAGS) -timeout 40m -v -run '^TestRealServer$$' ./test/fidelity/
 
 # REAL_RUN narrows the operator-on-real-members scenarios (a go test -run pattern).
 REAL_RUN ?= .
 
 .PHONY: test-nacos-operator
-test-nacos-operator: nacos-server netns-tools control-plane ## The operator on real members: create, rollouts, scaling, the seed's case, slow start, 3.0.3 (docs/real-nacos.md).
+test-nacos-operator: nacos-server netns-tools mariadb control-plane ## The operator on real members: create, rollouts, scaling, the seed's case, slow start, 3.0.3 (docs/real-nacos.md).
 	NACOS_REAL=1 KUBEBUILDER_ASSETS="$$(hack/control-plane.sh)" go test $(GOTEST_FLAGS) -timeout 45m -v -run '$(REAL_RUN)' ./test/realcluster/
 
 # E2E_SEED replays one seeded run of the operator-killed scenario (see docs/e2e.md).
@@ -162,6 +165,10 @@ image-push: image ## Push the image index to $(REGISTRY)/nacos-operator:$(VERSIO
 .PHONY: nacos-server
 nacos-server: ## Build real Nacos servers (NACOS_VERSIONS) from source, laid out like the image; see docs/real-nacos.md.
 	NACOS_VERSIONS="$(NACOS_VERSIONS)" hack/nacos-server.sh >/dev/null
+
+.PHONY: mariadb
+mariadb: ## Install MariaDB (the real lane's MySQL) from Debian's packages if missing; needs root.
+	hack/mariadb.sh
 
 .PHONY: netns-tools
 netns-tools: ## Install what the real-member runner needs (iproute2, util-linux, iptables); needs root.

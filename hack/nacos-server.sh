@@ -8,7 +8,7 @@
 #   bin/docker-startup.sh        the image's entrypoint script
 #   Dockerfile                   the image's Dockerfile, whose ENV lines are the container's defaults
 #
-# Usage: hack/nacos-server.sh [VERSION[=SOURCE] ...]    (default: $NACOS_VERSIONS or "2.5.1 3.0.3")
+# Usage: hack/nacos-server.sh [VERSION[=SOURCE] ...]    (default: $NACOS_VERSIONS or "2.4.3 2.5.1 3.0.3")
 #   SOURCE is an upstream source archive (git archive or GitHub "Source code" tar.gz), a release
 #   archive (nacos-server-<v>.tar.gz, already built), a source directory, or an http(s) URL of
 #   either. Without it: $NACOS_SRC_DIR/nacos-<v>.tar.gz (default ../shared/nacos-src).
@@ -164,5 +164,5 @@ one() {
 WORKDIRS=()
 trap 'rm -rf "${WORKDIRS[@]}"' EXIT
 versions=("$@")
-((${#versions[@]} > 0)) || read -r -a versions <<<"${NACOS_VERSIONS:-2.5.1 3.0.3}"
+((${#versions[@]} > 0)) || read -r -a versions <<<"${NACOS_VERSIONS:-2.4.3 2.5.1 3.0.3}"
 for v in "${versions[@]}"; do one "$v"; done
