@@ -157,3 +157,96 @@ func (s *Server) CreateDatabase(name, user, password, schemaFile string) error {
 	}
 	return nil
 }
+
+// UpgradeSchema brings a database made with an older Nacos schema up to schemaFile (the
+// target version's conf/mysql-schema.sql), as a user following Nacos's upgrade notes does:
+// each table the file creates that the database lacks is created, and each column it lacks
+// is added with the file's definition. It returns what it changed, e.g.
+// "create table config_info_gray" or "add column his_config_info.publish_type".
+func (s *Server) UpgradeSchema(database, schemaFile string) ([]string, error) {
+	schema, err := os.ReadFile(schemaFile)
+	if err != nil {
+		return nil, fmt.Errorf("mariadb: read schema: %w", err)
+	}
+	tables, err := parseTables(string(schema))
+	if err != nil {
+		return nil, fmt.Errorf("mariadb: %s: %w", schemaFile, err)
+	}
+	out, err := s.SQL("", fmt.Sprintf("SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = '%s';", database))
+	if err != nil {
+		return nil, err
+	}
+	have := map[string]map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if f := strings.Split(line, "\t"); len(f) == 2 {
+			if have[f[0]] == nil {
+				have[f[0]] = map[string]bool{}
+			}
+			have[f[0]][f[1]] = true
+		}
+	}
+	var changes []string
+	for _, t := range tables {
+		if have[t.name] == nil {
+			if _, err := s.SQL(database, t.create+";"); err != nil {
+				return changes, fmt.Errorf("mariadb: create table %s: %w", t.name, err)
+			}
+			changes = append(changes, "create table "+t.name)
+			continue
+		}
+		for _, c := range t.columns {
+			if have[t.name][c.name] {
+				continue
+			}
+			if _, err := s.SQL(database, fmt.Sprintf("ALTER TABLE `%s` ADD COLUMN %s;", t.name, c.definition)); err != nil {
+				return changes, fmt.Errorf("mariadb: add column %s.%s: %w", t.name, c.name, err)
+			}
+			changes = append(changes, "add column "+t.name+"."+c.name)
+		}
+	}
+	return changes, nil
+}
+
+type table struct {
+	name, create string
+	columns      []column
+}
+
+type column struct{ name, definition string }
+
+// parseTables reads the CREATE TABLE statements of a schema file: each column is a line
+// that starts with its backquoted name; keys and constraints are left to CREATE TABLE.
+func parseTables(schema string) ([]table, error) {
+	var tables []table
+	for _, stmt := range strings.Split(schema, ";") {
+		i := strings.Index(strings.ToUpper(stmt), "CREATE TABLE")
+		if i < 0 {
+			continue
+		}
+		stmt = strings.TrimSpace(stmt[i:])
+		open := strings.Index(stmt, "(")
+		if open < 0 {
+			return nil, fmt.Errorf("a CREATE TABLE without columns: %.60q", stmt)
+		}
+		t := table{name: strings.Trim(strings.TrimSpace(stmt[len("CREATE TABLE"):open]), "` "), create: stmt}
+		for _, line := range strings.Split(stmt[open+1:], "\n") {
+			line = strings.TrimSpace(line)
+			if !strings.HasPrefix(line, "`") {
+				continue
+			}
+			end := strings.Index(line[1:], "`")
+			if end < 0 {
+				return nil, fmt.Errorf("table %s: unreadable column line %q", t.name, line)
+			}
+			t.columns = append(t.columns, column{name: line[1 : end+1], definition: strings.TrimSuffix(line, ",")})
+		}
+		if len(t.columns) == 0 {
+			return nil, fmt.Errorf("table %s: no columns found", t.name)
+		}
+		tables = append(tables, t)
+	}
+	if len(tables) == 0 {
+		return nil, errors.New("no CREATE TABLE statements")
+	}
+	return tables, nil
+}
