@@ -110,6 +110,10 @@ func (r *NacosClusterReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		r.publishMetrics(nc, status, nil)
 		return ctrl.Result{}, r.writeStatus(ctx, nc, status) // a spec edit triggers the next pass
 	}
+	up, nc, err := r.upgradeFor(ctx, nc) // from here on, nc's version is the one this pass renders
+	if err != nil {
+		return ctrl.Result{}, err
+	}
 	pausedReason, paused := pausedBy(nc)
 	auth, err := r.reconcileAuth(ctx, nc, &status, paused)
 	if err != nil {
@@ -127,6 +131,7 @@ func (r *NacosClusterReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		return ctrl.Result{}, errors.Join(err, r.writeStatus(ctx, nc, status))
 	}
 	ready := r.report(nc, &status, w, plan, paused)
+	r.reportUpgrade(nc, &status, up)
 	r.publishMetrics(nc, status, &w.obs)
 	if err := r.writeStatus(ctx, nc, status); err != nil {
 		return ctrl.Result{}, err

@@ -27,6 +27,11 @@ const (
 	// AnnotationSkipGates is a comma-separated list of gate names the rollout ignores. Each
 	// use is recorded in an Event. For emergencies only.
 	AnnotationSkipGates = "nacos.io/skip-gates"
+	// AnnotationSchemaConfirmed set to a version (e.g. "2.5.1") confirms that the external
+	// MySQL database has that version's schema. An upgrade across a schema change (2.3 or
+	// 2.4 to 2.5 or 3.0) waits for it, with Progressing reason SchemaNotConfirmed; naming
+	// the version keeps an old confirmation from starting the next upgrade.
+	AnnotationSchemaConfirmed = "nacos.io/schema-confirmed"
 )
 
 // Annotation keys the operator sets on objects it owns.
@@ -35,6 +40,9 @@ const (
 	// (application.properties, JVM options). Member lists and replicas never enter it, so
 	// scaling never restarts members.
 	AnnotationConfigHash = "nacos.io/config-hash"
+	// AnnotationVersion on the pod template is the Nacos version it was rendered for: while
+	// an upgrade is held, the operator keeps rendering that version.
+	AnnotationVersion = "nacos.io/version"
 )
 
 // Keys of the Secrets the operator reads.

@@ -53,6 +53,19 @@ const (
 
 	// ReasonRollingRestart means members are restarted one at a time to reach the update revision.
 	ReasonRollingRestart = "RollingRestart"
+	// ReasonUpgrading means members are restarted one at a time onto another version of the
+	// same major (status.upgrade says from and to).
+	ReasonUpgrading = "Upgrading"
+	// ReasonUpgradingMajor means members are restarted one at a time from 2.x onto 3.x; the
+	// message names the member and the step.
+	ReasonUpgradingMajor = "UpgradingMajor"
+	// ReasonSchemaNotConfirmed means a version change waits for the user to apply the target's
+	// MySQL schema and set the nacos.io/schema-confirmed annotation; members stay as they are.
+	ReasonSchemaNotConfirmed = "SchemaNotConfirmed"
+	// ReasonUpgradeRefused means spec.version is not an upgrade the operator can make from the
+	// version the members run (a major downgrade, an unknown version, an unfinished upgrade);
+	// nothing is restarted.
+	ReasonUpgradeRefused = "UpgradeRefused"
 	// ReasonScalingUp means members are being added.
 	ReasonScalingUp = "ScalingUp"
 	// ReasonScalingDown means members are being removed, highest ordinal first.
@@ -127,6 +140,8 @@ const (
 	EventRestartingMember  = "RestartingMember"
 	EventRolloutBlocked    = "RolloutBlocked"
 	EventRolloutCompleted  = "RolloutCompleted"
+	EventUpgradeStarted    = "UpgradeStarted"
+	EventUpgradeCompleted  = "UpgradeCompleted"
 	EventMembershipUpdated = "MembershipUpdated"
 	EventScaleDownRefused  = "ScaleDownRefused"
 	EventReconcileError    = "ReconcileError"

@@ -86,6 +86,11 @@ type NacosClusterStatus struct {
 	// +optional
 	UpdateRevision string `json:"updateRevision,omitempty"`
 
+	// Upgrade is the version change in progress or waiting: from what the members run to
+	// spec.version. Absent when every member runs spec.version.
+	// +optional
+	Upgrade *UpgradeStatus `json:"upgrade,omitempty"`
+
 	// LastRestart records the member the operator restarted last, so the rollout waits for it
 	// to rejoin even across operator restarts.
 	// +optional
@@ -195,4 +200,40 @@ type LastRestart struct {
 	UID string `json:"uid"`
 	// Time of the deletion: peers must have heard from the member after it.
 	Time metav1.Time `json:"time"`
+}
+
+// UpgradeKind is how far a version change goes.
+// +kubebuilder:validation:Enum=Patch;Minor;Major
+type UpgradeKind string
+
+// UpgradeState is where a version change stands.
+// +kubebuilder:validation:Enum=Rolling;SchemaNotConfirmed;UpgradeRefused
+type UpgradeState string
+
+const (
+	// UpgradeRolling: members are restarted onto the new version one at a time, gated.
+	UpgradeRolling UpgradeState = "Rolling"
+	// UpgradeSchemaNotConfirmed: waits for nacos.io/schema-confirmed; nothing restarted.
+	UpgradeSchemaNotConfirmed UpgradeState = ReasonSchemaNotConfirmed
+	// UpgradeRefused: spec.version is refused; members stay on From, nothing restarted.
+	UpgradeRefused UpgradeState = ReasonUpgradeRefused
+)
+
+// UpgradeStatus is a version change of the members.
+type UpgradeStatus struct {
+	// From is the (lowest) version the members run.
+	From string `json:"from"`
+	// To is spec.version.
+	To string `json:"to"`
+	// Kind is Patch, Minor or Major (2.x to 3.x).
+	// +optional
+	Kind UpgradeKind `json:"kind,omitempty"`
+	// State is Rolling, SchemaNotConfirmed or UpgradeRefused; the Progressing condition says why.
+	State UpgradeState `json:"state"`
+	// UpdatedMembers is how many members report To.
+	// +optional
+	UpdatedMembers int32 `json:"updatedMembers,omitempty"`
+	// StartedAt is when the operator first rendered To.
+	// +optional
+	StartedAt *metav1.Time `json:"startedAt,omitempty"`
 }

@@ -26,12 +26,14 @@ const (
 type NacosClusterSpec struct {
 	// Version of Nacos to run, e.g. "2.5.1" or "3.0.3". It selects the default image tag
 	// (nacos/nacos-server:v<version>) and the Nacos APIs the operator uses to read member
-	// health. Supported: 2.3 and later 2.x releases, and 3.x. When you set image, set version
-	// to the Nacos version inside that image.
+	// health. Supported: the 2.3, 2.4, 2.5 and 3.0 release lines. When you set image, set
+	// version to the Nacos version inside that image. Changing it upgrades the members one at
+	// a time through the gated rollout (docs/design/upgrades.md); on MySQL an upgrade across a
+	// schema change (to 2.5 or 3.0 from 2.3 or 2.4) waits for nacos.io/schema-confirmed.
 	// +kubebuilder:default="2.5.1"
 	// +kubebuilder:validation:MaxLength=64
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[0-9]+[.][0-9]+[.][0-9]+([-.+][0-9A-Za-z.-]+)?$')",message="version must be a Nacos release number such as 2.5.1 or 3.0.3"
-	// +kubebuilder:validation:XValidation:rule="!self.matches('^[0-9]+[.][0-9]+[.]') || int(self.split('.')[0]) == 3 || (int(self.split('.')[0]) == 2 && int(self.split('.')[1]) >= 3)",messageExpression="'Nacos ' + self + ' is not supported: use 2.3 or a later 2.x release, or 3.x'"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^[0-9]+[.][0-9]+[.]') || (int(self.split('.')[0]) == 3 && int(self.split('.')[1]) == 0) || (int(self.split('.')[0]) == 2 && int(self.split('.')[1]) >= 3 && int(self.split('.')[1]) <= 5)",messageExpression="'Nacos ' + self + ' is not a version this operator knows: use a 2.3, 2.4, 2.5 or 3.0 release (the lines whose APIs, probes and start scripts it was built and tested for)'"
 	// +optional
 	Version string `json:"version,omitempty"`
 
@@ -153,6 +155,7 @@ type PodMonitorSpec struct {
 // +kubebuilder:printcolumn:name="Ready",type=integer,JSONPath=`.status.readyReplicas`
 // +kubebuilder:printcolumn:name="Distro",type=string,JSONPath=`.status.distro`,description="Members whose Distro data is initialized, of all members"
 // +kubebuilder:printcolumn:name="Version",type=string,JSONPath=`.status.version`,description="Lowest Nacos version running"
+// +kubebuilder:printcolumn:name="Upgrade",type=string,priority=1,JSONPath=`.status.upgrade.state`,description="Rolling, SchemaNotConfirmed or UpgradeRefused while a version change is under way"
 // +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:validation:XValidation:rule="size(self.metadata.name) <= 52",message="metadata.name may be at most 52 characters: the StatefulSet of that name labels its pods with <name>-<revision hash>, a label value of at most 63 characters, and the Service <name>-headless must fit in 63"

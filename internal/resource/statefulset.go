@@ -44,8 +44,12 @@ func StatefulSet(nc *nacosv1alpha1.NacosCluster, in Inputs) *appsv1.StatefulSet 
 	if nc.Spec.Persistence.WhenDeleted == nacosv1alpha1.PVCDelete {
 		whenDeleted = appsv1.DeletePersistentVolumeClaimRetentionPolicyType
 	}
+	meta := objectMeta(nc, names.StatefulSet)
+	// The version the template was rendered for, on the StatefulSet itself (not the template,
+	// whose every change restarts members): an upgrade that waits keeps rendering it.
+	meta.Annotations = map[string]string{nacosv1alpha1.AnnotationVersion: nc.Spec.Version}
 	return &appsv1.StatefulSet{
-		ObjectMeta: objectMeta(nc, names.StatefulSet),
+		ObjectMeta: meta,
 		Spec: appsv1.StatefulSetSpec{
 			Replicas:            ptr.To(in.Replicas),
 			ServiceName:         names.HeadlessService,

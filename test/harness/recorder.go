@@ -50,8 +50,11 @@ type Recorder struct {
 // MemberAccess reaches the member of a pod: Dial is its HTTP address ("" when it is not
 // running), Distro tells whether its Distro is initialized (an error when it cannot tell).
 type MemberAccess struct {
-	Major  int
+	Major  int // the members' major version; 0 detects it per member (a cluster being upgraded runs both)
 	Auth   nacos.Auth // how to read member lists when Nacos auth is on
+	// AuthNow, when set, is asked instead of Auth at every read: an upgrade to 3.x brings an
+	// identity (the operator's generated Secret) that did not exist when the recorder began.
+	AuthNow func() nacos.Auth
 	Dial   func(pod string) string
 	Distro func(ctx context.Context, pod string) (bool, error)
 }
@@ -180,7 +183,11 @@ func (r *Recorder) follow(w watch.Interface, pods map[string]*corev1.Pod, deleti
 }
 
 func (r *Recorder) client(dial string) *nacos.Client {
-	return nacos.New(dial, nacos.Options{Timeout: 2 * time.Second, Major: max(r.members.Major, 2), Auth: r.members.Auth})
+	auth := r.members.Auth
+	if r.members.AuthNow != nil {
+		auth = r.members.AuthNow()
+	}
+	return nacos.New(dial, nacos.Options{Timeout: 2 * time.Second, Major: r.members.Major, Auth: auth}) // Major 0: each member's own, as in an upgrade
 }
 
 func (r *Recorder) violate(msg string) {

@@ -38,7 +38,7 @@ func TestCRDInstalled(t *testing.T) {
 	for _, c := range v.AdditionalPrinterColumns {
 		columns = append(columns, c.Name)
 	}
-	want := []string{"Mode", "Replicas", "Ready", "Distro", "Version", "Phase", "Age", "Message"}
+	want := []string{"Mode", "Replicas", "Ready", "Distro", "Version", "Upgrade", "Phase", "Age", "Message"}
 	if !equalStrings(columns, want) {
 		t.Errorf("printer columns = %v, want %v", columns, want)
 	}

@@ -93,7 +93,7 @@ func needReal(t *testing.T) {
 	if os.Getenv("NACOS_REAL") == "" {
 		t.Skip("the real-Nacos lane runs with `make test-nacos` (needs root and the built servers)")
 	}
-	for _, v := range []string{"2.5.1", "3.0.3"} {
+	for _, v := range []string{"2.4.3", "2.5.1", "3.0.3"} {
 		if _, err := realnacos.ServerDir(v); err != nil {
 			t.Fatal(err)
 		}
@@ -146,6 +146,12 @@ func memberAccess(ns string, major int, auth ...nacos.Auth) harness.MemberAccess
 	if len(auth) > 0 {
 		a = auth[0]
 	}
+	return memberAccessWith(ns, major, func() nacos.Auth { return a })
+}
+
+// memberAccessWith asks authNow at every read (an upgrade to 3.x brings an identity the
+// operator generates on the way).
+func memberAccessWith(ns string, major int, authNow func() nacos.Auth) harness.MemberAccess {
 	dial := func(pod string) string {
 		p := &corev1.Pod{}
 		if err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: pod}, p); err != nil || p.Status.PodIP == "" || p.DeletionTimestamp != nil {
@@ -153,12 +159,12 @@ func memberAccess(ns string, major int, auth ...nacos.Auth) harness.MemberAccess
 		}
 		return p.Status.PodIP + ":8848"
 	}
-	return harness.MemberAccess{Major: major, Auth: a, Dial: dial, Distro: func(ctx context.Context, pod string) (bool, error) {
+	return harness.MemberAccess{Major: major, AuthNow: authNow, Dial: dial, Distro: func(ctx context.Context, pod string) (bool, error) {
 		d := dial(pod)
 		if d == "" {
 			return false, fmt.Errorf("%s has no pod IP", pod)
 		}
-		st, err := nacos.New(d, nacos.Options{Major: major, Timeout: 2 * time.Second, Auth: a}).NamingStatus(ctx)
+		st, err := nacos.New(d, nacos.Options{Major: major, Timeout: 2 * time.Second, Auth: authNow()}).NamingStatus(ctx)
 		if err != nil {
 			return false, err
 		}

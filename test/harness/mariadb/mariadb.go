@@ -250,3 +250,15 @@ func parseTables(schema string) ([]table, error) {
 	}
 	return tables, nil
 }
+
+// Logs is the end of the server's error log, for a failing test.
+func (s *Server) Logs(maxBytes int) string {
+	b, err := os.ReadFile(s.path("mariadbd.err"))
+	if err != nil {
+		return "mariadb: no error log: " + err.Error()
+	}
+	if len(b) > maxBytes {
+		b = b[len(b)-maxBytes:]
+	}
+	return "== mariadbd.err (end)\n" + string(b)
+}

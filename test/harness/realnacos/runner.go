@@ -79,8 +79,10 @@ func (r *Runner) Run(p harness.PodRun) (harness.Running, error) {
 		return nil, err
 	}
 	// The image's conf (logback, schema files) under the operator's files, as the
-	// prepare-conf init container copies it (cp -a /home/nacos/conf/. first).
-	if err := copyMissing(filepath.Join(server, "conf"), filepath.Join(p.Home, "conf")); err != nil {
+	// prepare-conf init container copies it (cp -a /home/nacos/conf/. first) into a conf
+	// volume that is new for every pod: a pod upgraded in place gets the new image's files
+	// (2.5's derby-schema.sql migrates the embedded database at every start).
+	if err := copyImageConf(filepath.Join(server, "conf"), filepath.Join(p.Home, "conf")); err != nil {
 		return nil, fmt.Errorf("seed conf of %s: %w", p.Name, err)
 	}
 	env, err := r.env(server, p.Env)
@@ -205,8 +207,13 @@ func ImageEnv(dockerfile string) (map[string]string, error) {
 	return out, nil
 }
 
-// copyMissing copies the regular files of src that dst lacks.
-func copyMissing(src, dst string) error {
+// operatorConf are the conf files the operator's ConfigMap and writer provide: an image's
+// copy never replaces them.
+var operatorConf = map[string]bool{"application.properties": true, "cluster.conf": true}
+
+// copyImageConf copies the regular files of src into dst, replacing the image's files of an
+// earlier incarnation but never the operator's.
+func copyImageConf(src, dst string) error {
 	entries, err := os.ReadDir(src)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", src, err)
@@ -219,7 +226,7 @@ func copyMissing(src, dst string) error {
 		if !e.Type().IsRegular() {
 			continue
 		}
-		if _, err := os.Stat(target); err == nil {
+		if _, err := os.Stat(target); err == nil && operatorConf[e.Name()] {
 			continue
 		}
 		data, err := os.ReadFile(filepath.Join(src, e.Name()))
