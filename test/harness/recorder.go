@@ -50,13 +50,13 @@ type Recorder struct {
 // MemberAccess reaches the member of a pod: Dial is its HTTP address ("" when it is not
 // running), Distro tells whether its Distro is initialized (an error when it cannot tell).
 type MemberAccess struct {
-	Major  int // the members' major version; 0 detects it per member (a cluster being upgraded runs both)
-	Auth   nacos.Auth // how to read member lists when Nacos auth is on
+	Major int        // the members' major version; 0 detects it per member (a cluster being upgraded runs both)
+	Auth  nacos.Auth // how to read member lists when Nacos auth is on
 	// AuthNow, when set, is asked instead of Auth at every read: an upgrade to 3.x brings an
 	// identity (the operator's generated Secret) that did not exist when the recorder began.
 	AuthNow func() nacos.Auth
-	Dial   func(pod string) string
-	Distro func(ctx context.Context, pod string) (bool, error)
+	Dial    func(pod string) string
+	Distro  func(ctx context.Context, pod string) (bool, error)
 }
 
 // StartRecorder watches the pods of ns until the test ends.
