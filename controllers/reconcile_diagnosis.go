@@ -2,8 +2,10 @@ package controllers
 
 import (
 	"context"
+	"net"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -97,6 +99,7 @@ func ingressPolicy(p networkingv1.NetworkPolicy, podLabels map[string]string) (d
 func (r *NacosClusterReconciler) diagnose(nc *nacosv1alpha1.NacosCluster, s *nacosv1alpha1.NacosClusterStatus, obs observe.Observation, net network) {
 	in := diagnosis.Input{Now: r.Clock.Now(), Standalone: nc.Spec.Mode == nacosv1alpha1.ModeStandalone, Window: r.distroWindow(), StartupTimeout: resource.StartupTimeout(nc), StallAfter: r.StartupStallAfter,
 		PublishNotReady: net.publishNotReady, Endpoints: net.endpoints, Policies: net.policies}
+	in.Database = databaseAddress(nc)
 	for _, m := range obs.Members {
 		in.Desired = append(in.Desired, m.Address)
 		dm := diagnosisMember(m)
@@ -136,9 +139,17 @@ func (r *NacosClusterReconciler) diagnose(nc *nacosv1alpha1.NacosCluster, s *nac
 	}
 }
 
+// databaseAddress is the external MySQL server, "" with embedded storage.
+func databaseAddress(nc *nacosv1alpha1.NacosCluster) string {
+	if db := nc.Spec.Storage.MySQL; nc.Spec.Storage.Type == nacosv1alpha1.StorageMySQL && db != nil {
+		return net.JoinHostPort(db.Host, strconv.Itoa(int(db.Port)))
+	}
+	return ""
+}
+
 func diagnosisMember(m observe.Member) diagnosis.Member {
 	d := diagnosis.Member{Name: m.Name, Address: m.Address, PodIP: m.PodIP, Exists: m.Pod != nil, Reachable: m.Probed && m.Err == nil,
-		Ready: m.Readiness.Ready && m.KubeReady, NamingUP: m.Naming.Status == "UP", NamingMessage: m.Naming.Message, View: m.View}
+		Ready: m.Readiness.Ready && m.KubeReady, NamingUP: m.Naming.Status == "UP", NamingMessage: m.Naming.Message, ReadyMessage: m.Readiness.Message, ReadinessHangs: m.ReadinessHangs, View: m.View}
 	if m.Err != nil {
 		d.Err = m.Err.Error()
 	}

@@ -53,11 +53,14 @@ const (
 	DiagStartupDeadlocked = "StartupDeadlocked"
 	// DiagUnreachable means the operator cannot reach the member's Nacos API.
 	DiagUnreachable = "Unreachable"
+	// DiagDatabaseUnreachable: with external MySQL, the member says its config module is not
+	// ready, which there means its database does not answer (Nacos counts config_info).
+	DiagDatabaseUnreachable = "DatabaseUnreachable"
 )
 
 // DiagnosisCodes lists every diagnosis code (docs/diagnosis.md has a row for each).
 func DiagnosisCodes() []string {
-	return []string{DiagOOMKilled, DiagCrashLooping, DiagStartupStalled, DiagStartupDeadlocked, DiagStarting, DiagUnreachable, DiagColdStart,
+	return []string{DiagOOMKilled, DiagCrashLooping, DiagStartupStalled, DiagStartupDeadlocked, DiagStarting, DiagUnreachable, DiagDatabaseUnreachable, DiagColdStart,
 		DiagLoneMember, DiagPhantomSelf, DiagMissingPeers, DiagExtraPeers, DiagPeersUnreachable, DiagNetworkPolicyBlocks,
 		DiagPeerDNS, DiagNoRaftLeader, DiagStaleRaftPeers, DiagStillInitializing, DiagResourceStarved}
 }

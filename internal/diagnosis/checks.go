@@ -1,6 +1,7 @@
 package diagnosis
 
 import (
+	"fmt"
 	"net"
 	"slices"
 	"strings"
@@ -177,4 +178,26 @@ func Waiting(f nacosv1alpha1.Finding, nudges int) bool {
 		return nudges == 0
 	}
 	return false
+}
+
+// database: with external MySQL, the config module's readiness is a count of config_info.
+// With the database down, real 2.4.3 members let that query outlast the operator's 7 s
+// readiness timeout while answering everything else (MariaDB stopped, docs/real-nacos.md);
+// a database that refuses answers "config not in readiness". With embedded storage the same
+// words mean a nacos_config Raft problem, which raft() finds.
+func database(in Input, m Member, _ bool) []nacosv1alpha1.Finding {
+	if in.Database == "" || m.Ready {
+		return nil
+	}
+	var said string
+	switch {
+	case m.ReadinessHangs:
+		said = "its readiness check (which queries the database) does not answer within the operator's timeout, while its naming status does"
+	case m.Reachable && strings.Contains(m.ReadyMessage, "config not in readiness"):
+		said = fmt.Sprintf("it says %q", m.ReadyMessage)
+	default:
+		return nil
+	}
+	return finding(nacosv1alpha1.DiagDatabaseUnreachable, "%s: %s: with external MySQL, Nacos's config module is ready only while the database answers; check that MySQL at %s is up, reachable from the pods, and accepts the credentials of storage.mysql.credentialsSecretRef, and read the member's config-fatal.log or nacos.log for the database error",
+		m.Name, said, in.Database)
 }

@@ -25,6 +25,8 @@ type Member struct {
 	Err                  string
 	Ready, NamingUP      bool
 	NamingMessage        string
+	ReadyMessage         string    // Nacos's readiness text when not ready, e.g. "config not in readiness"
+	ReadinessHangs       bool      // readiness timed out while its naming status answered (observe.Member)
 	StartedAt            time.Time // the Nacos container's start
 	Starting             bool      // the container has not passed its startup probe yet
 	Nudges               int       // leadership transfers made for its start-up stall
@@ -67,6 +69,8 @@ type Input struct {
 	// Endpoints are the pod names the headless Service's EndpointSlices list (nil: unknown).
 	Endpoints map[string]bool
 	Policies  []Policy
+	// Database is the external MySQL server ("host:port"); empty with embedded storage.
+	Database string
 }
 
 // Peer ports that members must reach on each other.
@@ -104,7 +108,7 @@ func Diagnose(in Input) map[string][]nacosv1alpha1.Finding {
 type check func(in Input, m Member, allDown bool) []nacosv1alpha1.Finding
 
 // checks run in order of likelihood; each returns zero or more findings.
-var checks = []check{crashing, starting, unreachable, coldStart, loneMember, membership, peersUnreachable, networkPolicies, peerDNS, raft}
+var checks = []check{crashing, starting, unreachable, database, coldStart, loneMember, membership, peersUnreachable, networkPolicies, peerDNS, raft}
 
 func finding(code, format string, args ...any) []nacosv1alpha1.Finding {
 	return []nacosv1alpha1.Finding{{Code: code, Message: fmt.Sprintf(format, args...)}}
@@ -183,7 +187,7 @@ func stallAfter(in Input) time.Duration {
 
 func unreachable(_ Input, m Member, _ bool) []nacosv1alpha1.Finding {
 	// No error: not probed (a terminating pod), which the conditions already say.
-	if m.Reachable || m.PodIP == "" || m.Starting || m.Err == "" {
+	if m.Reachable || m.ReadinessHangs || m.PodIP == "" || m.Starting || m.Err == "" {
 		return nil
 	}
 	return finding(nacosv1alpha1.DiagUnreachable, "the operator cannot reach %s's Nacos API (%s): check the pod is running and port 8848 is open to the operator", m.Name, m.Err)

@@ -267,3 +267,53 @@ func TestOnlyNormalWaitsAreWaiting(t *testing.T) {
 		t.Error("Starting waits only until a nudge failed; a fault never waits")
 	}
 }
+
+// With external MySQL, a database that does not answer shows as a readiness check that
+// hangs (real 2.4.3, MariaDB stopped) or says "config not in readiness": the cause is the
+// database, first, with its address; not an unreachable member and not a cold start.
+func TestDatabaseDownIsNamedFirst(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		mark  func(m *Member)
+		words string
+	}{
+		{"readiness hangs", func(m *Member) {
+			m.Reachable, m.ReadinessHangs = false, true
+			m.Err = "readiness: check readiness: GET /nacos/v1/console/health/readiness: Timeout: context deadline exceeded"
+		}, "does not answer within the operator's timeout, while its naming status does"},
+		{"config not in readiness", func(m *Member) { m.ReadyMessage = "config not in readiness" }, `it says "config not in readiness"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := cluster()
+			in.Database = "10.214.255.254:3306"
+			for i := range in.Members {
+				in.Members[i].Ready = false
+				tc.mark(&in.Members[i])
+			}
+			out := Diagnose(in)
+			for _, m := range in.Members {
+				f := out[m.Name]
+				if len(f) == 0 || f[0].Code != nacosv1alpha1.DiagDatabaseUnreachable {
+					t.Fatalf("%s: %+v, want DatabaseUnreachable first", m.Name, f)
+				}
+				if !strings.Contains(f[0].Message, "MySQL at 10.214.255.254:3306") || !strings.Contains(f[0].Message, tc.words) {
+					t.Errorf("%s: %q", m.Name, f[0].Message)
+				}
+				for _, g := range f {
+					if g.Code == nacosv1alpha1.DiagUnreachable || g.Code == nacosv1alpha1.DiagColdStart {
+						t.Errorf("%s: false finding %+v", m.Name, g)
+					}
+				}
+			}
+			// Embedded storage: the same words are no database finding.
+			in.Database = ""
+			for name, f := range Diagnose(in) {
+				for _, g := range f {
+					if g.Code == nacosv1alpha1.DiagDatabaseUnreachable {
+						t.Errorf("embedded storage, %s: %+v", name, g)
+					}
+				}
+			}
+		})
+	}
+}

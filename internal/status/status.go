@@ -79,12 +79,17 @@ func memberStatus(m observe.Member, desired []string, standalone bool) nacosv1al
 		if m.Terminating {
 			s.Message = "pod is terminating"
 		}
+	case m.ReadinessHangs:
+		s.Health, s.Message = nacosv1alpha1.HealthNotReady, readinessHangs(m)
 	case m.Err != nil:
 		s.Health, s.Message = nacosv1alpha1.HealthUnreachable, m.Err.Error()
 	case !m.Readiness.Ready:
 		s.Health, s.Message = nacosv1alpha1.HealthNotReady, m.Readiness.Message
 	default:
 		s.Health = nacosv1alpha1.HealthReady
+	}
+	if m.ReadinessHangs {
+		s.NamingStatus, s.DistroInitialized = m.Naming.Status, distroInitialized(m)
 	}
 	if m.Err == nil && m.Probed {
 		s.NamingStatus = m.Naming.Status
@@ -129,7 +134,7 @@ const noLeaderMessage = "No leader for raft"
 // once the member is ready, so a message-less DOWN is a member that has just loaded Distro
 // (real 3.0.3 answered so on a cold start) or whose status an operator overrode.
 func distroInitialized(m observe.Member) bool {
-	if m.Err != nil || !m.Probed {
+	if (m.Err != nil && !m.ReadinessHangs) || !m.Probed {
 		return false
 	}
 	switch m.Naming.Status {
@@ -150,10 +155,17 @@ func problem(m observe.Member) string {
 		return m.Name + ": pod is terminating"
 	case !m.Probed:
 		return m.Name + ": pod has no IP yet"
+	case m.ReadinessHangs:
+		return m.Name + ": " + readinessHangs(m)
 	case m.Err != nil:
 		return fmt.Sprintf("%s: unreachable (%s): %v", m.Name, nacos.KindOf(m.Err), m.Err)
 	}
 	return ""
+}
+
+// readinessHangs says what a member whose readiness check hangs does answer.
+func readinessHangs(m observe.Member) string {
+	return fmt.Sprintf("not ready: its readiness check did not answer in time (%v) while its naming status answers %s", m.Err, m.Naming.Status)
 }
 
 func distroCondition(obs observe.Observation) Condition {

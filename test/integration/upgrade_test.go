@@ -208,3 +208,40 @@ func TestAnUpgradeOnAnUnfinishedOneIsRefused(t *testing.T) {
 	}
 	simMember(t, ns, victim).SetFaults(sim.Faults{})
 }
+
+// The database going away under a Ready MySQL cluster (the fact from real 2.4.3 members:
+// readiness hangs, naming answers) is named as the cause on every member, nothing restarts,
+// and the cluster is Ready again when it returns.
+func TestDatabaseDownIsDiagnosedNotRestarted(t *testing.T) {
+	startOperator(t)
+	ns := namespace(t)
+	key := sizedCluster(t, ns, 3, externalMySQL)
+	before := podUIDs(t, ns)
+	for i := range 3 {
+		simMember(t, ns, fmt.Sprintf("nacos-%d", i)).SetFaults(sim.Faults{DBDown: true})
+	}
+	waitForStatusWithin(t, key, 60*time.Second, func(nc *nacosv1alpha1.NacosCluster) error {
+		if c := condition(nc, nacosv1alpha1.ConditionReady); c.Status != metav1.ConditionFalse {
+			return fmt.Errorf("Ready %s", c.Status)
+		}
+		for _, m := range nc.Status.Members {
+			if len(m.Diagnosis) == 0 || m.Diagnosis[0].Code != nacosv1alpha1.DiagDatabaseUnreachable ||
+				!strings.Contains(m.Diagnosis[0].Message, "MySQL at mysql.db:3306") || m.Health != nacosv1alpha1.HealthNotReady || m.NamingStatus != "UP" {
+				return fmt.Errorf("%s: %s naming %q %+v", m.Name, m.Health, m.NamingStatus, m.Diagnosis)
+			}
+		}
+		return nil
+	})
+	for i := range 3 {
+		simMember(t, ns, fmt.Sprintf("nacos-%d", i)).SetFaults(sim.Faults{})
+	}
+	waitForStatusWithin(t, key, 60*time.Second, func(nc *nacosv1alpha1.NacosCluster) error {
+		if nc.Status.Phase != nacosv1alpha1.PhaseReady {
+			return fmt.Errorf("phase %s", nc.Status.Phase)
+		}
+		return nil
+	})
+	if after := podUIDs(t, ns); !maps.Equal(before, after) {
+		t.Fatalf("a database outage restarted members: %v -> %v", before, after)
+	}
+}

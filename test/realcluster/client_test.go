@@ -46,18 +46,26 @@ type clientLoad struct {
 	instances   map[string]int    // service -> port registered, each acknowledged
 	configs     map[string]string // dataId -> content published, each acknowledged
 	lastPublish string
+	login       sdkLogin
 }
 
+// sdkLogin is the user the SDK logs in as when Nacos auth is on (empty: auth off).
+type sdkLogin struct{ user, password string }
+
 // startClient starts the SDK client against the cluster's Service address ip and its load.
-func startClient(t *testing.T, key types.NamespacedName, ip string) *clientLoad {
+func startClient(t *testing.T, key types.NamespacedName, ip string, login ...sdkLogin) *clientLoad {
 	t.Helper()
 	proxy := &harness.ServiceProxy{Client: env.Client, Namespace: key.Namespace, Cluster: key.Name, IP: ip, Ports: []int{8848, 9848}}
 	if err := proxy.Start(); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
+	var as sdkLogin
+	if len(login) > 0 {
+		as = login[0]
+	}
 	sc := []constant.ServerConfig{*constant.NewServerConfig(ip, 8848, constant.WithContextPath("/nacos"))}
-	param := vo.NacosClientParam{ClientConfig: sdkConfig(dir), ServerConfigs: sc}
+	param := vo.NacosClientParam{ClientConfig: sdkConfig(dir, as), ServerConfigs: sc}
 	naming, err := clients.NewNamingClient(param)
 	if err != nil {
 		t.Fatalf("SDK naming client: %v", err)
@@ -67,7 +75,7 @@ func startClient(t *testing.T, key types.NamespacedName, ip string) *clientLoad 
 		t.Fatalf("SDK config client: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	l := &clientLoad{naming: naming, config: config, stop: cancel, failures: map[string]int{}, configs: map[string]string{}, instances: map[string]int{}, lastOK: time.Now()}
+	l := &clientLoad{naming: naming, config: config, stop: cancel, failures: map[string]int{}, configs: map[string]string{}, instances: map[string]int{}, lastOK: time.Now(), login: as}
 	t.Cleanup(func() {
 		l.halt()
 		naming.CloseClient()
@@ -176,44 +184,51 @@ func (l *clientLoad) report(t *testing.T, key types.NamespacedName) string {
 		t.Fatalf("the client wrote nothing (%d calls, failures %v)", l.calls, l.failures)
 	}
 	var lostInstances, lostConfigs int
+	halted := time.Now()
+	var converged time.Duration
 	for _, p := range pods(t.Context(), key.Namespace) {
-		naming, config := memberClients(t, p.Status.PodIP)
-		var missing []string
-		poll(t, time.Minute, func(ctx context.Context) error {
-			missing = missing[:0]
-			for service, port := range l.instances {
-				list, err := naming.SelectAllInstances(vo.SelectAllInstancesParam{ServiceName: service})
-				if err != nil {
-					return fmt.Errorf("%s: list instances of %s: %w", p.Name, service, err)
-				}
-				if !slices.ContainsFunc(list, func(in model.Instance) bool { return in.Port == uint64(port) }) {
-					missing = append(missing, service)
-				}
-			}
-			if len(missing) > 0 {
-				sort.Strings(missing)
-				return fmt.Errorf("%s lists %d of %d registered instances (missing %v)", p.Name, len(l.instances)-len(missing), len(l.instances), missing)
-			}
-			return nil
+		naming, config := memberClients(t, p.Status.PodIP, l.login)
+		var services, dataIDs []string
+		// A member catches up by itself (a config published while it restarted reaches it by
+		// its dump of changes), so what counts is whether, and when, it has everything.
+		err := harness.Eventually(t.Context(), 2*time.Minute, func(context.Context) (bool, error) {
+			services, dataIDs = missingOn(naming, config, l.instances, l.configs)
+			return len(services)+len(dataIDs) == 0, nil
 		})
-		lostInstances = max(lostInstances, len(missing))
-		for dataID, content := range l.configs {
-			got, err := config.GetConfig(vo.ConfigParam{DataId: dataID, Group: clientGroup})
-			if err != nil || got != content {
-				lostConfigs++
-				t.Errorf("%s: config %s = %q (%v), want %q", p.Name, dataID, got, err, content)
-			}
+		if err != nil {
+			t.Errorf("%s still lacks %d of %d instances %v and %d of %d configs %v two minutes after the load stopped",
+				p.Name, len(services), len(l.instances), services, len(dataIDs), len(l.configs), dataIDs)
+		}
+		converged = max(converged, time.Since(halted))
+		lostInstances, lostConfigs = max(lostInstances, len(services)), max(lostConfigs, len(dataIDs))
+	}
+	return fmt.Sprintf("%d calls, %d failed %v, longest read gap %.1f s, %d instances and %d configs written, every member had all of them %.1f s after the load stopped, lost %d and %d",
+		l.calls, l.fail, l.failures, l.longestGap.Seconds(), len(l.instances), len(l.configs), converged.Seconds(), lostInstances, lostConfigs)
+}
+
+// missingOn lists the acknowledged instances and configs a member's own clients do not read.
+func missingOn(naming naming_client.INamingClient, config config_client.IConfigClient, instances map[string]int, configs map[string]string) (services, dataIDs []string) {
+	for service, port := range instances {
+		list, err := naming.SelectAllInstances(vo.SelectAllInstancesParam{ServiceName: service})
+		if err != nil || !slices.ContainsFunc(list, func(in model.Instance) bool { return in.Port == uint64(port) }) {
+			services = append(services, service)
 		}
 	}
-	return fmt.Sprintf("%d calls, %d failed %v, longest read gap %.1f s, %d instances and %d configs written, lost %d and %d",
-		l.calls, l.fail, l.failures, l.longestGap.Seconds(), len(l.instances), len(l.configs), lostInstances, lostConfigs)
+	for dataID, content := range configs {
+		if got, err := config.GetConfig(vo.ConfigParam{DataId: dataID, Group: clientGroup}); err != nil || got != content {
+			dataIDs = append(dataIDs, dataID)
+		}
+	}
+	sort.Strings(services)
+	sort.Strings(dataIDs)
+	return services, dataIDs
 }
 
 // memberClients are SDK clients of one member only, closed when the test ends.
-func memberClients(t *testing.T, ip string) (naming_client.INamingClient, config_client.IConfigClient) {
+func memberClients(t *testing.T, ip string, login sdkLogin) (naming_client.INamingClient, config_client.IConfigClient) {
 	t.Helper()
 	dir := t.TempDir()
-	param := vo.NacosClientParam{ClientConfig: sdkConfig(dir), ServerConfigs: []constant.ServerConfig{*constant.NewServerConfig(ip, 8848, constant.WithContextPath("/nacos"))}}
+	param := vo.NacosClientParam{ClientConfig: sdkConfig(dir, login), ServerConfigs: []constant.ServerConfig{*constant.NewServerConfig(ip, 8848, constant.WithContextPath("/nacos"))}}
 	naming, err := clients.NewNamingClient(param)
 	if err != nil {
 		t.Fatalf("SDK naming client of %s: %v", ip, err)
@@ -227,8 +242,9 @@ func memberClients(t *testing.T, ip string) (naming_client.INamingClient, config
 }
 
 // sdkConfig reads from the server every time: no snapshot, no cache at start.
-func sdkConfig(dir string) *constant.ClientConfig {
+func sdkConfig(dir string, login sdkLogin) *constant.ClientConfig {
 	return constant.NewClientConfig(constant.WithTimeoutMs(3000), constant.WithNotLoadCacheAtStart(true),
 		constant.WithDisableUseSnapShot(true), constant.WithUpdateCacheWhenEmpty(false),
-		constant.WithLogDir(dir), constant.WithCacheDir(dir), constant.WithLogLevel("error"))
+		constant.WithLogDir(dir), constant.WithCacheDir(dir), constant.WithLogLevel("error"),
+		constant.WithUsername(login.user), constant.WithPassword(login.password))
 }

@@ -91,7 +91,7 @@ func TestRealUpgradeOnMySQL(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Logf("held %.0f s; schema brought to 2.5.1: %s", held.Seconds(), strings.Join(changes, "; "))
-		upgradeWithClient(t, key, "2.4.3", "2.5.1", func() {
+		upgradeWithClient(t, key, "2.4.3", "2.5.1", sdkLogin{}, func() {
 			patch(t, key, fmt.Sprintf(`{"metadata":{"annotations":{%q:"2.5.1"}}}`, nacosv1alpha1.AnnotationSchemaConfirmed))
 		})
 	})
@@ -99,7 +99,7 @@ func TestRealUpgradeOnMySQL(t *testing.T) {
 		return
 	}
 	t.Run("2.5.1 -> 3.0.3 on the same schema", func(t *testing.T) {
-		upgradeWithClient(t, key, "2.5.1", "3.0.3", func() { patch(t, key, `{"spec":{"version":"3.0.3"}}`) })
+		upgradeWithClient(t, key, "2.5.1", "3.0.3", sdkLogin{}, func() { patch(t, key, `{"spec":{"version":"3.0.3"}}`) })
 	})
 }
 
@@ -117,10 +117,21 @@ func databaseOutage(t *testing.T, key types.NamespacedName, db *mariadb.Server, 
 			return err
 		}
 		c := cond(nc, nacosv1alpha1.ConditionReady)
+		seen = fmt.Sprintf("Ready: %s %s; members: %s", c.Reason, c.Message, memberMessages(nc))
 		if c.Status != string(metav1.ConditionFalse) {
 			return fmt.Errorf("Ready %s with the database stopped", c.Status)
 		}
-		seen = fmt.Sprintf("Ready: %s %s; members: %s", c.Reason, c.Message, memberMessages(nc))
+		// The true cause first on every member, naming the database, and no false alarm.
+		for _, m := range nc.Status.Members {
+			if len(m.Diagnosis) == 0 || m.Diagnosis[0].Code != nacosv1alpha1.DiagDatabaseUnreachable || !strings.Contains(m.Diagnosis[0].Message, db.Host) {
+				return fmt.Errorf("%s: diagnosis %+v", m.Name, m.Diagnosis)
+			}
+			for _, f := range m.Diagnosis {
+				if f.Code == nacosv1alpha1.DiagUnreachable || f.Code == nacosv1alpha1.DiagColdStart {
+					return fmt.Errorf("%s: a false finding with the database down: %+v", m.Name, f)
+				}
+			}
+		}
 		return nil
 	})
 	unready := time.Since(stopped)
@@ -150,9 +161,9 @@ func databaseOutage(t *testing.T, key types.NamespacedName, db *mariadb.Server, 
 
 // upgradeWithClient runs the SDK client while start() sets off the upgrade from -> to, waits
 // for every member to run to, and checks the gates held and nothing the client wrote was lost.
-func upgradeWithClient(t *testing.T, key types.NamespacedName, from, to string, start func()) {
+func upgradeWithClient(t *testing.T, key types.NamespacedName, from, to string, login sdkLogin, start func()) {
 	t.Helper()
-	load := startClient(t, key, "127.0.214.50")
+	load := startClient(t, key, clientServiceIP, login)
 	access := memberAccessWith(key.Namespace, 0, func() nacos.Auth { return identityOf(key.Namespace) })
 	rec := harness.StartRecorder(t, env.Config, key.Namespace, 3, access)
 	before := revision(t, key)

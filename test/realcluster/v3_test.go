@@ -11,17 +11,17 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
 	"github.com/nacos-operator/nacos-operator/internal/nacos"
-	"github.com/nacos-operator/nacos-operator/test/harness"
 )
 
-// TestRealCluster3x: a 3-member 3.0.3 cluster with auth on and a generated identity reaches
-// Ready (the 3.x image refuses to start without the identity and token), the operator
-// bootstraps the admin user from its Secret (Nacos creates it once, for whoever asks first),
-// the console port answers readiness, and one gated restart rolls it leader last.
+// TestRealCluster3x: the embedded-storage upgrade chain with auth on. A 3-member 2.4.3
+// cluster whose admin the operator bootstraps from its Secret reaches Ready; 2.4.3 -> 2.5.1
+// (Derby migrates itself; nothing is asked) and 2.5.1 -> 3.0.3 (the 3.x image refuses to
+// start without the identity and token the operator generates first) each roll gated with
+// the SDK client logged in and running. On 3.0.3 the admin still logs in on every member and
+// the console port answers readiness.
 func TestRealCluster3x(t *testing.T) {
 	needReal(t)
 	ctx := t.Context()
@@ -30,16 +30,17 @@ func TestRealCluster3x(t *testing.T) {
 		t.Fatal(err)
 	}
 	startOperator(t)
-	covered.at("3.0.3")
+	covered.at("2.4.3 -> 2.5.1 -> 3.0.3")
+	const password = "real-admin-pw-3x"
 	admin := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "nacos-admin"},
-		StringData: map[string]string{"username": "nacos", "password": "real-admin-pw-3x"}}
+		StringData: map[string]string{"username": "nacos", "password": password}}
 	if err := env.Client.Create(ctx, admin); err != nil {
 		t.Fatal(err)
 	}
-	// The sample with version 3.0.3 and auth on: a typed object built from scratch would
+	// The sample with version 2.4.3 and auth on: a typed object built from scratch would
 	// send zero values (persistence.size "0") that the CRD's defaults never see.
 	nc := sample(t, ns)
-	nc.Spec.Version = "3.0.3"
+	nc.Spec.Version = "2.4.3"
 	nc.Spec.Auth = nacosv1alpha1.AuthSpec{Enabled: true, AdminCredentialsSecretRef: &nacosv1alpha1.CredentialsSecretRef{Name: admin.Name}}
 	heap := resource.MustParse("512Mi")
 	nc.Spec.Config.JVM.Heap = &heap
@@ -60,15 +61,30 @@ func TestRealCluster3x(t *testing.T) {
 		}
 		return nil
 	})
-	ps := pods(ctx, ns)
-	if len(ps) != 3 {
-		t.Fatalf("%d pods", len(ps))
+	t.Logf("2.4.3 embedded with auth: Ready %.0f s after create", ready.Seconds())
+	writeMeasure("embedded create", fmt.Sprintf("2.4.3 with auth Ready in %.0f s", ready.Seconds()))
+	login := sdkLogin{user: nacos.AdminUser, password: password}
+	t.Run("2.4.3 -> 2.5.1 embedded", func(t *testing.T) {
+		upgradeWithClient(t, key, "2.4.3", "2.5.1", login, func() { patch(t, key, `{"spec":{"version":"2.5.1"}}`) })
+	})
+	if t.Failed() {
+		return
 	}
-	// The admin logs in with the Secret's password, on another member than the one asked.
-	for _, p := range ps {
-		c := nacos.New(p.Status.PodIP+":8848", nacos.Options{Major: 3, Timeout: 3 * time.Second, Auth: nacos.Auth{Username: nacos.AdminUser, Password: "real-admin-pw-3x"}})
+	t.Run("2.5.1 -> 3.0.3 embedded", func(t *testing.T) {
+		upgradeWithClient(t, key, "2.5.1", "3.0.3", login, func() { patch(t, key, `{"spec":{"version":"3.0.3"}}`) })
+	})
+	if t.Failed() {
+		return
+	}
+	auth := identityOf(ns)
+	for _, p := range pods(ctx, ns) {
+		// The admin made on 2.4.3 logs in on 3.0.3, on every member.
+		c := nacos.New(p.Status.PodIP+":8848", nacos.Options{Major: 3, Timeout: 3 * time.Second, Auth: nacos.Auth{Username: nacos.AdminUser, Password: password}})
 		if _, err := c.Members(ctx); err != nil {
 			t.Errorf("%s: log in as the bootstrapped admin: %v", p.Name, err)
+		}
+		if _, err := nacos.New(p.Status.PodIP+":8848", nacos.Options{Major: 3, Timeout: 3 * time.Second, Auth: auth}).Members(ctx); err != nil {
+			t.Errorf("%s: read members with the generated identity: %v", p.Name, err)
 		}
 		// The readiness probe's URL on the console port, as the kubelet reads it.
 		resp, err := http.Get("http://" + p.Status.PodIP + ":8080/v3/console/health/readiness")
@@ -79,19 +95,4 @@ func TestRealCluster3x(t *testing.T) {
 			_ = resp.Body.Close()
 		}
 	}
-	secret := &corev1.Secret{}
-	if err := env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "nacos-auth"}, secret); err != nil {
-		t.Fatalf("generated auth Secret: %v", err)
-	}
-	auth := nacos.Auth{IdentityKey: string(secret.Data[nacosv1alpha1.AuthSecretIdentityKeyKey]), IdentityValue: string(secret.Data[nacosv1alpha1.AuthSecretIdentityValueKey])}
-
-	rec := harness.StartRecorder(t, env.Config, ns, 3, memberAccess(ns, 3, auth))
-	before := revision(t, key)
-	restart := time.Now()
-	patch(t, key, fmt.Sprintf(`{"metadata":{"annotations":{%q:"v3-%d"}}}`, nacosv1alpha1.AnnotationRestartedAt, time.Now().Unix()))
-	newRevision(t, key, before)
-	poll(t, 20*time.Minute, rolledOut(key, 3))
-	deletions := checkRollout(t, rec, 3)
-	t.Logf("3.0.3: create to Ready %.0f s; restart %v in %.0f s", ready.Seconds(), deletions, time.Since(restart).Seconds())
-	writeMeasure("3.0.3", fmt.Sprintf("create to Ready %.0f s; gated restart %v in %.0f s", ready.Seconds(), deletions, time.Since(restart).Seconds()))
 }

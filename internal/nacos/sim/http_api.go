@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Handlers shared by both majors. Each takes the lock only to read the member's state.
@@ -12,8 +13,30 @@ import (
 func (m *Member) liveText(w http.ResponseWriter, _ *http.Request) { writeText(w, http.StatusOK, "OK") }
 func (m *Member) liveJSON(w http.ResponseWriter, _ *http.Request) { okV2(w, "ok") }
 
+// dbQueryTimeout is how long a readiness check waits on a database that does not answer
+// before it says "config not in readiness": longer than any health client waits. Real 2.4.3
+// members with MariaDB stopped did not answer readiness within the operator's 7 s while their
+// naming status answered at once.
+const dbQueryTimeout = 30 * time.Second
+
+// waitForDatabase blocks a readiness check while the external database is down, as the
+// config module's count of config_info does.
+func (m *Member) waitForDatabase(r *http.Request) {
+	m.mu.Lock()
+	down := m.faults.DBDown && m.cfg.Storage == StorageMySQL
+	m.mu.Unlock()
+	if !down {
+		return
+	}
+	select {
+	case <-r.Context().Done():
+	case <-time.After(dbQueryTimeout):
+	}
+}
+
 // readyText is 2.x /v1/console/health/readiness: 500 text when not ready.
-func (m *Member) readyText(w http.ResponseWriter, _ *http.Request) {
+func (m *Member) readyText(w http.ResponseWriter, r *http.Request) {
+	m.waitForDatabase(r)
 	m.mu.Lock()
 	ok, msg := m.readinessLocked()
 	m.mu.Unlock()
@@ -27,7 +50,8 @@ func (m *Member) readyText(w http.ResponseWriter, _ *http.Request) {
 // readyJSON answers {"code":30000,...} when not ready, with HTTP 200 (v2, 3.x 8848) or 500
 // (3.x console).
 func (m *Member) readyJSON(notReadyStatus int) http.HandlerFunc {
-	return func(w http.ResponseWriter, _ *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) {
+		m.waitForDatabase(r)
 		m.mu.Lock()
 		ok, msg := m.readinessLocked()
 		m.mu.Unlock()
