@@ -159,6 +159,11 @@ func databaseOutage(t *testing.T, key types.NamespacedName, db *mariadb.Server, 
 	}
 }
 
+// clientGapBound is the longest a client may go without a good read during an upgrade
+// (docs/benchmarks.md): one member restarting at a time, the client Service sending new
+// connections to Ready members only, the SDK retrying on another server.
+const clientGapBound = 15 * time.Second
+
 // upgradeWithClient runs the SDK client while start() sets off the upgrade from -> to, waits
 // for every member to run to, and checks the gates held and nothing the client wrote was lost.
 func upgradeWithClient(t *testing.T, key types.NamespacedName, from, to string, login sdkLogin, start func()) {
@@ -174,6 +179,9 @@ func upgradeWithClient(t *testing.T, key types.NamespacedName, from, to string, 
 	took := time.Since(began)
 	deletions := checkRollout(t, rec, 3)
 	numbers := load.report(t, key)
+	if load.longestGap > clientGapBound {
+		t.Errorf("the client went %.1f s without a good read, over the %s bound (docs/benchmarks.md)", load.longestGap.Seconds(), clientGapBound)
+	}
 	t.Logf("%s -> %s: %v in %.0f s; client: %s", from, to, deletions, took.Seconds(), numbers)
 	writeMeasure("upgrade "+from+" -> "+to, fmt.Sprintf("%v in %.0f s; client: %s", deletions, took.Seconds(), numbers))
 	if want := fmt.Sprintf("Every member runs %s (upgraded from %s)", to, from); !contains(eventNotes(t, key.Namespace, nacosv1alpha1.EventUpgradeCompleted), want) {
