@@ -30,15 +30,21 @@ func (r *NacosClusterReconciler) upgradeFor(ctx context.Context, nc *nacosv1alph
 	if err == nil {
 		rendered, image = renderedVersion(sts)
 	}
-	running := make([]string, 0, len(nc.Status.Members))
-	for _, m := range nc.Status.Members {
-		running = append(running, m.Version)
-	}
-	d := upgrade.Plan(upgrade.Input{
-		Desired: nc.Spec.Version, Rendered: rendered, Running: running,
+	in := upgrade.Input{
+		Desired: nc.Spec.Version, Rendered: rendered,
 		MySQL:           nc.Spec.Storage.Type == nacosv1alpha1.StorageMySQL,
 		SchemaConfirmed: nc.Annotations[nacosv1alpha1.AnnotationSchemaConfirmed],
-	})
+	}
+	for _, m := range nc.Status.Members {
+		if m.Version == "" {
+			in.Unknown++
+		}
+		in.Running = append(in.Running, m.Version)
+	}
+	if u := nc.Status.Upgrade; u != nil && u.To == nc.Spec.Version && u.State == nacosv1alpha1.UpgradeRolling {
+		in.InProgressFrom = u.From
+	}
+	d := upgrade.Plan(in)
 	if d.Version == nc.Spec.Version {
 		return d, nc, nil
 	}
@@ -82,26 +88,11 @@ func (r *NacosClusterReconciler) reportUpgrade(nc *nacosv1alpha1.NacosCluster, s
 		s.Upgrade = nil
 		return
 	}
-	up := &nacosv1alpha1.UpgradeStatus{From: d.From, To: d.To, Kind: nacosv1alpha1.UpgradeKind(d.Kind), State: nacosv1alpha1.UpgradeRolling}
-	for _, m := range s.Members {
-		if m.Version == d.To {
-			up.UpdatedMembers++
-		}
-	}
-	if prev != nil && prev.To == up.To && prev.StartedAt != nil {
-		up.StartedAt = prev.StartedAt
-	}
+	up := upgradeStatus(d, s.Members, prev)
 	s.Upgrade = up
 	progressing := findCondition(s, nacosv1alpha1.ConditionProgressing)
 	if d.Held() {
-		up.State = nacosv1alpha1.UpgradeState(d.Hold)
-		if prev == nil || prev.State != up.State || prev.To != up.To {
-			r.Recorder.Eventf(nc, nil, corev1.EventTypeWarning, d.Hold, "Upgrade", "%s", d.Message)
-		}
-		// Another change rolling or scaling keeps its reason; the hold shows once it is done.
-		if progressing == nil || progressing.Status != metav1.ConditionTrue {
-			r.setCondition(nc, s, nacosv1alpha1.ConditionProgressing, metav1.ConditionFalse, d.Hold, d.Message)
-		}
+		r.reportHeld(nc, s, d, prev, progressing)
 		return
 	}
 	if up.StartedAt == nil {
@@ -118,6 +109,32 @@ func (r *NacosClusterReconciler) reportUpgrade(nc *nacosv1alpha1.NacosCluster, s
 		return
 	}
 	r.setCondition(nc, s, nacosv1alpha1.ConditionProgressing, metav1.ConditionTrue, upgradeReason(d, progressing), upgradeMessage(d, up, len(s.Members), progressing))
+}
+
+// upgradeStatus is status.upgrade for a change in progress or held, keeping its start time.
+func upgradeStatus(d upgrade.Decision, members []nacosv1alpha1.MemberStatus, prev *nacosv1alpha1.UpgradeStatus) *nacosv1alpha1.UpgradeStatus {
+	up := &nacosv1alpha1.UpgradeStatus{From: d.From, To: d.To, Kind: nacosv1alpha1.UpgradeKind(d.Kind), State: nacosv1alpha1.UpgradeRolling}
+	for _, m := range members {
+		if m.Version == d.To {
+			up.UpdatedMembers++
+		}
+	}
+	if prev != nil && prev.To == up.To && prev.StartedAt != nil {
+		up.StartedAt = prev.StartedAt
+	}
+	return up
+}
+
+// reportHeld says once (an Event) and for as long as it lasts (Progressing, unless another
+// change is rolling or scaling, which keeps its reason until done) why the upgrade waits.
+func (r *NacosClusterReconciler) reportHeld(nc *nacosv1alpha1.NacosCluster, s *nacosv1alpha1.NacosClusterStatus, d upgrade.Decision, prev *nacosv1alpha1.UpgradeStatus, progressing *metav1.Condition) {
+	s.Upgrade.State = nacosv1alpha1.UpgradeState(d.Hold)
+	if prev == nil || prev.State != s.Upgrade.State || prev.To != s.Upgrade.To {
+		r.Recorder.Eventf(nc, nil, corev1.EventTypeWarning, d.Hold, "Upgrade", "%s", d.Message)
+	}
+	if progressing == nil || progressing.Status != metav1.ConditionTrue {
+		r.setCondition(nc, s, nacosv1alpha1.ConditionProgressing, metav1.ConditionFalse, d.Hold, d.Message)
+	}
 }
 
 // upgradeReason: a restart the upgrade makes is Upgrading or UpgradingMajor; a wait keeps

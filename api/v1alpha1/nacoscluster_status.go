@@ -211,11 +211,11 @@ type UpgradeKind string
 type UpgradeState string
 
 const (
-	// UpgradeRolling: members are restarted onto the new version one at a time, gated.
+	// UpgradeRolling means members are restarted onto the new version one at a time, gated.
 	UpgradeRolling UpgradeState = "Rolling"
-	// UpgradeSchemaNotConfirmed: waits for nacos.io/schema-confirmed; nothing restarted.
+	// UpgradeSchemaNotConfirmed means the change waits for nacos.io/schema-confirmed; nothing restarted.
 	UpgradeSchemaNotConfirmed UpgradeState = ReasonSchemaNotConfirmed
-	// UpgradeRefused: spec.version is refused; members stay on From, nothing restarted.
+	// UpgradeRefused means spec.version is refused; members stay on From, nothing restarted.
 	UpgradeRefused UpgradeState = ReasonUpgradeRefused
 )
 

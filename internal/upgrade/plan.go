@@ -9,11 +9,13 @@ import (
 // Kind is how far an upgrade goes.
 type Kind string
 
+// The kinds: none (same version), patch (same release line, either way), minor (another
+// line of the same major), major (2.x to 3.x).
 const (
 	KindNone  Kind = ""
-	KindPatch Kind = "Patch" // same release line (also a move back within one)
-	KindMinor Kind = "Minor" // another line of the same major
-	KindMajor Kind = "Major" // 2.x to 3.x
+	KindPatch Kind = "Patch"
+	KindMinor Kind = "Minor"
+	KindMajor Kind = "Major"
 )
 
 // Hold reasons: why the operator keeps rendering the running version. They are the
@@ -37,6 +39,11 @@ type Input struct {
 	// SchemaConfirmed is the nacos.io/schema-confirmed annotation: the version whose MySQL
 	// schema the user has applied.
 	SchemaConfirmed string
+	// Unknown counts members whose version is not known (not answering, e.g. restarting).
+	Unknown int
+	// InProgressFrom is the From of the upgrade to Desired that status records ("" if none):
+	// while a member's version is unknown, that upgrade is not over.
+	InProgressFrom string
 }
 
 // Decision is the version to render and what the upgrade is doing.
@@ -96,6 +103,9 @@ func Plan(in Input) Decision {
 func inProgress(in Input) Decision {
 	d := Decision{Version: in.Desired}
 	old := others(in.Running, in.Desired)
+	if len(old) == 0 && in.Unknown > 0 && in.InProgressFrom != "" {
+		old = []string{in.InProgressFrom} // the member not answering may still run it
+	}
 	if len(old) == 0 {
 		return d
 	}

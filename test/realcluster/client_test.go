@@ -47,7 +47,16 @@ type clientLoad struct {
 	configs     map[string]string // dataId -> content published, each acknowledged
 	lastPublish string
 	login       sdkLogin
+	// The subscription: a watched service with one instance, and what the SDK pushed.
+	pushes      int
+	watchedSeen bool // the last push listed the watched instance
 }
+
+// watchedService is the service the client subscribes to; watchedPort its one instance.
+const (
+	watchedService = clientService + "-watched"
+	watchedPort    = 19999
+)
 
 // sdkLogin is the user the SDK logs in as when Nacos auth is on (empty: auth off).
 type sdkLogin struct{ user, password string }
@@ -83,6 +92,7 @@ func startClient(t *testing.T, key types.NamespacedName, ip string, login ...sdk
 		proxy.Stop()
 		_ = os.RemoveAll(dir)
 	})
+	l.subscribe(t)
 	l.done.Add(2)
 	go l.writes(ctx)
 	go l.reads(ctx)
@@ -90,6 +100,26 @@ func startClient(t *testing.T, key types.NamespacedName, ip string, login ...sdk
 }
 
 func (l *clientLoad) halt() { l.stop(); l.done.Wait() }
+
+// subscribe registers the watched instance and subscribes to its service: through the
+// rollout the SDK must keep (or re-establish) the subscription, and its last push must still
+// list the instance.
+func (l *clientLoad) subscribe(t *testing.T) {
+	t.Helper()
+	if ok, err := l.naming.RegisterInstance(vo.RegisterInstanceParam{Ip: "10.250.0.2", Port: watchedPort, ServiceName: watchedService,
+		Weight: 1, Enable: true, Healthy: true, Ephemeral: true}); err != nil || !ok {
+		t.Fatalf("register the watched instance: %v %v", ok, err)
+	}
+	err := l.naming.Subscribe(&vo.SubscribeParam{ServiceName: watchedService, SubscribeCallback: func(services []model.Instance, err error) {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		l.pushes++
+		l.watchedSeen = err == nil && slices.ContainsFunc(services, func(in model.Instance) bool { return in.Port == watchedPort })
+	}})
+	if err != nil {
+		t.Fatalf("subscribe to %s: %v", watchedService, err)
+	}
+}
 
 func (l *clientLoad) record(op string, err error) {
 	l.mu.Lock()
@@ -202,8 +232,11 @@ func (l *clientLoad) report(t *testing.T, key types.NamespacedName) string {
 		converged = max(converged, time.Since(halted))
 		lostInstances, lostConfigs = max(lostInstances, len(services)), max(lostConfigs, len(dataIDs))
 	}
-	return fmt.Sprintf("%d calls, %d failed %v, longest read gap %.1f s, %d instances and %d configs written, every member had all of them %.1f s after the load stopped, lost %d and %d",
-		l.calls, l.fail, l.failures, l.longestGap.Seconds(), len(l.instances), len(l.configs), converged.Seconds(), lostInstances, lostConfigs)
+	if l.pushes == 0 || !l.watchedSeen {
+		t.Errorf("subscription to %s: %d pushes, the last one listing its instance: %v", watchedService, l.pushes, l.watchedSeen)
+	}
+	return fmt.Sprintf("%d calls, %d failed %v, longest read gap %.1f s, %d instances and %d configs written, every member had all of them %.1f s after the load stopped, lost %d and %d; subscription: %d pushes, the last listing its instance: %v",
+		l.calls, l.fail, l.failures, l.longestGap.Seconds(), len(l.instances), len(l.configs), converged.Seconds(), lostInstances, lostConfigs, l.pushes, l.watchedSeen)
 }
 
 // missingOn lists the acknowledged instances and configs a member's own clients do not read.

@@ -48,5 +48,8 @@ func (s *slot) release() error {
 	if s == nil {
 		return nil
 	}
-	return s.l.Close()
+	if err := s.l.Close(); err != nil {
+		return fmt.Errorf("release sandbox slot %d: %w", s.n, err)
+	}
+	return nil
 }

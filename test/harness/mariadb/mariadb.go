@@ -105,8 +105,11 @@ func (s *Server) Stop() error {
 	s.cmd = nil
 	defer func() { _ = s.out.Close() }()
 	_ = cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	done := make(chan struct{})
+	go func() {
+		_ = cmd.Wait() // mariadbd may exit non-zero on SIGTERM; stopped is stopped
+		close(done)
+	}()
 	select {
 	case <-done:
 		return nil
@@ -172,18 +175,9 @@ func (s *Server) UpgradeSchema(database, schemaFile string) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mariadb: %s: %w", schemaFile, err)
 	}
-	out, err := s.SQL("", fmt.Sprintf("SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = '%s';", database))
+	have, err := s.columns(database)
 	if err != nil {
 		return nil, err
-	}
-	have := map[string]map[string]bool{}
-	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		if f := strings.Split(line, "\t"); len(f) == 2 {
-			if have[f[0]] == nil {
-				have[f[0]] = map[string]bool{}
-			}
-			have[f[0]][f[1]] = true
-		}
 	}
 	var changes []string
 	for _, t := range tables {
@@ -205,6 +199,24 @@ func (s *Server) UpgradeSchema(database, schemaFile string) ([]string, error) {
 		}
 	}
 	return changes, nil
+}
+
+// columns lists the columns of every table of the database.
+func (s *Server) columns(database string) (map[string]map[string]bool, error) {
+	out, err := s.SQL("", fmt.Sprintf("SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = '%s';", database))
+	if err != nil {
+		return nil, err
+	}
+	have := map[string]map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if f := strings.Split(line, "\t"); len(f) == 2 {
+			if have[f[0]] == nil {
+				have[f[0]] = map[string]bool{}
+			}
+			have[f[0]][f[1]] = true
+		}
+	}
+	return have, nil
 }
 
 type table struct {
