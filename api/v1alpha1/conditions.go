@@ -137,15 +137,18 @@ const (
 
 // Event reasons the operator records on a NacosCluster.
 const (
-	EventRestartingMember  = "RestartingMember"
-	EventRolloutBlocked    = "RolloutBlocked"
-	EventRolloutCompleted  = "RolloutCompleted"
-	EventUpgradeStarted    = "UpgradeStarted"
-	EventUpgradeCompleted  = "UpgradeCompleted"
-	EventMembershipUpdated = "MembershipUpdated"
-	EventScaleDownRefused  = "ScaleDownRefused"
-	EventReconcileError    = "ReconcileError"
-	EventPaused            = "Paused"
+	EventRestartingMember = "RestartingMember"
+	EventRolloutBlocked   = "RolloutBlocked"
+	EventRolloutCompleted = "RolloutCompleted"
+	EventUpgradeStarted   = "UpgradeStarted"
+	EventUpgradeCompleted = "UpgradeCompleted"
+	// EventUpgradeWritesAtRisk: a 2.x -> 3.x upgrade on embedded storage began; config
+	// writes during it can be lost (docs/design/upgrades.md).
+	EventUpgradeWritesAtRisk = "UpgradeWritesAtRisk"
+	EventMembershipUpdated   = "MembershipUpdated"
+	EventScaleDownRefused    = "ScaleDownRefused"
+	EventReconcileError      = "ReconcileError"
+	EventPaused              = "Paused"
 	// EventStartupNudged: a member stalled in start-up waiting for a nacos_config leader
 	// announcement it missed; the operator moved that group's leadership to announce one.
 	EventStartupNudged = "StartupNudged"

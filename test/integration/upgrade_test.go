@@ -141,6 +141,9 @@ func TestUpgradeAcrossTheMySQLSchemaWaitsForConfirmation(t *testing.T) {
 	// 2.5 -> 3.0 shares the schema: nothing is asked.
 	setVersion(t, key, "3.0.3")
 	upgraded(t, key, 3, "2.5.1", "3.0.3")
+	if got := eventsWith(t, ns, nacosv1alpha1.EventUpgradeWritesAtRisk); len(got) != 0 {
+		t.Errorf("UpgradeWritesAtRisk on MySQL, where nothing was lost: %q", got)
+	}
 }
 
 // 2.x -> 3.x on embedded storage: the auth Secret exists before the first 3.x member (its
@@ -161,6 +164,9 @@ func TestMajorUpgradeNamesItsSteps(t *testing.T) {
 		t.Fatalf("status.upgrade %+v", nc.Status.Upgrade)
 	}
 	upgraded(t, key, 3, "2.5.1", "3.0.3")
+	if got := eventsWith(t, ns, nacosv1alpha1.EventUpgradeWritesAtRisk); len(got) != 1 || !strings.Contains(got[0], "Pause config publishes until this upgrade completes") {
+		t.Errorf("UpgradeWritesAtRisk events %q, want one on embedded storage", got)
+	}
 }
 
 // A major downgrade slips past admission only on an old CRD; an upgrade on top of an

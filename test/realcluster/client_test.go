@@ -50,6 +50,7 @@ type clientLoad struct {
 	// The subscription: a watched service with one instance, and what the SDK pushed.
 	pushes      int
 	watchedSeen bool // the last push listed the watched instance
+	frozen      bool // config writes paused (docs/design/upgrades.md: a 3.0 upgrade on embedded storage)
 }
 
 // watchedService is the service the client subscribes to; watchedPort its one instance.
@@ -149,12 +150,14 @@ func (l *clientLoad) writes(ctx context.Context) {
 			err = fmt.Errorf("register answered false")
 		}
 		l.record("register", err)
+		l.mu.Lock()
+		frozen := l.frozen
+		l.mu.Unlock()
 		dataID, content := fmt.Sprintf("real-client-%d", i), fmt.Sprintf("value-%d-%d", i, time.Now().UnixNano())
-		ok, perr := l.config.PublishConfig(vo.ConfigParam{DataId: dataID, Group: clientGroup, Content: content})
-		if perr == nil && !ok {
-			perr = fmt.Errorf("publish answered false")
+		perr := errFrozen
+		if !frozen {
+			perr = l.publish(dataID, content)
 		}
-		l.record("publish", perr)
 		l.mu.Lock()
 		if err == nil {
 			l.instances[service] = port
@@ -168,6 +171,34 @@ func (l *clientLoad) writes(ctx context.Context) {
 		case <-time.After(2 * time.Second):
 		}
 	}
+}
+
+var errFrozen = fmt.Errorf("config writes paused")
+
+func (l *clientLoad) publish(dataID, content string) error {
+	ok, err := l.config.PublishConfig(vo.ConfigParam{DataId: dataID, Group: clientGroup, Content: content})
+	if err == nil && !ok {
+		err = fmt.Errorf("publish answered false")
+	}
+	l.record("publish", err)
+	return err
+}
+
+// freezeConfigs stops config publishes (registrations, subscription and reads go on) after
+// one last publish that the reads keep reading; it is what docs/design/upgrades.md tells
+// users to do for a 2.x -> 3.x upgrade on embedded storage.
+func (l *clientLoad) freezeConfigs(t *testing.T) {
+	t.Helper()
+	l.mu.Lock()
+	l.frozen = true
+	l.mu.Unlock()
+	dataID, content := "real-client-frozen", fmt.Sprintf("frozen-%d", time.Now().UnixNano())
+	if err := l.publish(dataID, content); err != nil {
+		t.Fatalf("publish before the freeze: %v", err)
+	}
+	l.mu.Lock()
+	l.configs[dataID], l.lastPublish = content, dataID
+	l.mu.Unlock()
 }
 
 // reads reads the newest published config every 500 ms; the longest time without a
@@ -235,7 +266,11 @@ func (l *clientLoad) report(t *testing.T, key types.NamespacedName) string {
 	if l.pushes == 0 || !l.watchedSeen {
 		t.Errorf("subscription to %s: %d pushes, the last one listing its instance: %v", watchedService, l.pushes, l.watchedSeen)
 	}
-	return fmt.Sprintf("%d calls, %d failed %v, longest read gap %.1f s, %d instances and %d configs written, every member had all of them %.1f s after the load stopped, lost %d and %d; subscription: %d pushes, the last listing its instance: %v",
+	paused := ""
+	if l.frozen {
+		paused = "config writes paused; "
+	}
+	return paused + fmt.Sprintf("%d calls, %d failed %v, longest read gap %.1f s, %d instances and %d configs written, every member had all of them %.1f s after the load stopped, lost %d and %d; subscription: %d pushes, the last listing its instance: %v",
 		l.calls, l.fail, l.failures, l.longestGap.Seconds(), len(l.instances), len(l.configs), converged.Seconds(), lostInstances, lostConfigs, l.pushes, l.watchedSeen)
 }
 

@@ -91,7 +91,7 @@ func TestRealUpgradeOnMySQL(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Logf("held %.0f s; schema brought to 2.5.1: %s", held.Seconds(), strings.Join(changes, "; "))
-		upgradeWithClient(t, key, "2.4.3", "2.5.1", sdkLogin{}, func() {
+		upgradeWithClient(t, key, "2.4.3", "2.5.1", sdkLogin{}, false, func() {
 			patch(t, key, fmt.Sprintf(`{"metadata":{"annotations":{%q:"2.5.1"}}}`, nacosv1alpha1.AnnotationSchemaConfirmed))
 		})
 	})
@@ -99,7 +99,7 @@ func TestRealUpgradeOnMySQL(t *testing.T) {
 		return
 	}
 	t.Run("2.5.1 -> 3.0.3 on the same schema", func(t *testing.T) {
-		upgradeWithClient(t, key, "2.5.1", "3.0.3", sdkLogin{}, func() { patch(t, key, `{"spec":{"version":"3.0.3"}}`) })
+		upgradeWithClient(t, key, "2.5.1", "3.0.3", sdkLogin{}, false, func() { patch(t, key, `{"spec":{"version":"3.0.3"}}`) })
 	})
 }
 
@@ -166,9 +166,12 @@ const clientGapBound = 15 * time.Second
 
 // upgradeWithClient runs the SDK client while start() sets off the upgrade from -> to, waits
 // for every member to run to, and checks the gates held and nothing the client wrote was lost.
-func upgradeWithClient(t *testing.T, key types.NamespacedName, from, to string, login sdkLogin, start func()) {
+func upgradeWithClient(t *testing.T, key types.NamespacedName, from, to string, login sdkLogin, freezeConfigs bool, start func()) {
 	t.Helper()
 	load := startClient(t, key, clientServiceIP, login)
+	if freezeConfigs {
+		load.freezeConfigs(t)
+	}
 	access := memberAccessWith(key.Namespace, 0, func() nacos.Auth { return identityOf(key.Namespace) })
 	rec := harness.StartRecorder(t, env.Config, key.Namespace, 3, access)
 	before := revision(t, key)

@@ -65,13 +65,17 @@ func TestRealCluster3x(t *testing.T) {
 	writeMeasure("embedded create", fmt.Sprintf("2.4.3 with auth Ready in %.0f s", ready.Seconds()))
 	login := sdkLogin{user: nacos.AdminUser, password: password}
 	t.Run("2.4.3 -> 2.5.1 embedded", func(t *testing.T) {
-		upgradeWithClient(t, key, "2.4.3", "2.5.1", login, func() { patch(t, key, `{"spec":{"version":"2.5.1"}}`) })
+		upgradeWithClient(t, key, "2.4.3", "2.5.1", login, false, func() { patch(t, key, `{"spec":{"version":"2.5.1"}}`) })
 	})
 	if t.Failed() {
 		return
 	}
+	// Config writes pause for this one, as docs/design/upgrades.md tells users: with them
+	// going on, 3.0.3's first-start namespace migration reverted 4 acknowledged writes on
+	// every member and one member missed 13 more (2026-12-04); registrations, the
+	// subscription and reads go on.
 	t.Run("2.5.1 -> 3.0.3 embedded", func(t *testing.T) {
-		upgradeWithClient(t, key, "2.5.1", "3.0.3", login, func() { patch(t, key, `{"spec":{"version":"3.0.3"}}`) })
+		upgradeWithClient(t, key, "2.5.1", "3.0.3", login, true, func() { patch(t, key, `{"spec":{"version":"3.0.3"}}`) })
 	})
 	if t.Failed() {
 		return
