@@ -118,7 +118,7 @@ REAL_RUN ?= .
 
 .PHONY: test-nacos-operator
 test-nacos-operator: nacos-server netns-tools mariadb control-plane ## The operator on real members: create, rollouts, scaling, the seed's case, slow start, 3.0.3 (docs/real-nacos.md).
-	NACOS_REAL=1 KUBEBUILDER_ASSETS="$$(hack/control-plane.sh)" go test $(GOTEST_FLAGS) -timeout 45m -v -run '$(REAL_RUN)' ./test/realcluster/
+	NACOS_REAL=1 KUBEBUILDER_ASSETS="$$(hack/control-plane.sh)" go test $(GOTEST_FLAGS) -timeout 60m -v -run '$(REAL_RUN)' ./test/realcluster/
 
 # E2E_SEED replays one seeded run of the operator-killed scenario (see docs/e2e.md).
 .PHONY: test-e2e
