@@ -124,6 +124,11 @@ func (r *NacosClusterReconciler) diagnose(nc *nacosv1alpha1.NacosCluster, s *nac
 	var summary []string
 	for i := range s.Members {
 		s.Members[i].Diagnosis = found[s.Members[i].Name]
+		for _, m := range in.Members {
+			if m.Name == s.Members[i].Name {
+				s.Members[i].Evidence = diagnosis.Evidence(in, m)
+			}
+		}
 		for j, f := range s.Members[i].Diagnosis {
 			// A cluster-wide finding (ColdStart) is every member's first: say it once.
 			if j == 0 && !slices.Contains(summary, f.Message) {
@@ -152,6 +157,10 @@ func diagnosisMember(m observe.Member) diagnosis.Member {
 		Ready: m.Readiness.Ready && m.KubeReady, NamingUP: m.Naming.Status == "UP", NamingMessage: m.Naming.Message, ReadyMessage: m.Readiness.Message, ReadinessHangs: m.ReadinessHangs, View: m.View}
 	if m.Err != nil {
 		d.Err = m.Err.Error()
+	}
+	d.Evidence = m.Evidence
+	if m.EvidenceErr != nil {
+		d.EvidenceErr = m.EvidenceErr.Error()
 	}
 	if m.Pod == nil {
 		return d

@@ -61,7 +61,8 @@ func (r *NacosClusterReconciler) observe(ctx context.Context, nc *nacosv1alpha1.
 	targets := make([]observe.Target, 0, n)
 	for i, addr := range resource.MemberAddresses(nc, n) {
 		name := fmt.Sprintf("%s-%d", names.StatefulSet, i)
-		targets = append(targets, observe.Target{Name: name, Address: addr, Pod: byName[name]})
+		targets = append(targets, observe.Target{Name: name, Address: addr, Pod: byName[name],
+			Evidence: (nc.Spec.Diagnostics.PeerChecksEnabled() || nc.Spec.Diagnostics.LogsEnabled()) && servesEvidence(byName[name])})
 	}
 	w.obs = observe.Observe(ctx, r.Clients, auth, r.Clock.Now(), targets)
 	w.net = r.observeNetwork(ctx, nc)
@@ -93,4 +94,20 @@ func pausedBy(nc *nacosv1alpha1.NacosCluster) (string, bool) {
 		return nacosv1alpha1.ReasonPausedByAnnotation, true
 	}
 	return "", false
+}
+
+// servesEvidence: the pod's sidecar declares the evidence port (pods made before it existed,
+// or by an older operator, do not, and are not asked).
+func servesEvidence(p *corev1.Pod) bool {
+	if p == nil {
+		return false
+	}
+	for _, c := range p.Spec.InitContainers {
+		for _, port := range c.Ports {
+			if c.Name == resource.ContainerWriter && port.Name == resource.PortNameEvidence {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -56,11 +56,17 @@ const (
 	// DiagDatabaseUnreachable: with external MySQL, the member says its config module is not
 	// ready, which there means its database does not answer (Nacos counts config_info).
 	DiagDatabaseUnreachable = "DatabaseUnreachable"
+	// DiagPodCannotReachPeer: the member's own pod failed to dial a peer's port (refused, timed
+	// out, DNS failure), in its sidecar's checks: evidence, where PeersUnreachable infers.
+	DiagPodCannotReachPeer = "PodCannotReachPeer"
+	// DiagMemberLogSays: the member's own log names the cause (a Distro load from a named
+	// peer failed, Raft peers unknown or leaderless, datasource errors, OutOfMemoryError).
+	DiagMemberLogSays = "MemberLogSays"
 )
 
 // DiagnosisCodes lists every diagnosis code (docs/diagnosis.md has a row for each).
 func DiagnosisCodes() []string {
-	return []string{DiagOOMKilled, DiagCrashLooping, DiagStartupStalled, DiagStartupDeadlocked, DiagStarting, DiagUnreachable, DiagDatabaseUnreachable, DiagColdStart,
+	return []string{DiagOOMKilled, DiagCrashLooping, DiagPodCannotReachPeer, DiagMemberLogSays, DiagStartupStalled, DiagStartupDeadlocked, DiagStarting, DiagUnreachable, DiagDatabaseUnreachable, DiagColdStart,
 		DiagLoneMember, DiagPhantomSelf, DiagMissingPeers, DiagExtraPeers, DiagPeersUnreachable, DiagNetworkPolicyBlocks,
 		DiagPeerDNS, DiagNoRaftLeader, DiagStaleRaftPeers, DiagStillInitializing, DiagResourceStarved}
 }

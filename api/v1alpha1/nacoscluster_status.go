@@ -171,6 +171,62 @@ type MemberStatus struct {
 	// +listType=atomic
 	// +optional
 	Diagnosis []Finding `json:"diagnosis,omitempty"`
+
+	// Evidence is what the member's pod itself reports (spec.diagnostics): the peer ports
+	// it cannot reach and, while it is not healthy, the newest known lines of its own logs.
+	// Empty when everything is reachable and the member is healthy.
+	// +optional
+	Evidence *MemberEvidence `json:"evidence,omitempty"`
+}
+
+// MemberEvidence is the small, deduplicated part of the sidecar's report kept in status.
+type MemberEvidence struct {
+	// Unreachable lists the peer ports this pod failed to reach, in its own dials.
+	// +listType=atomic
+	// +optional
+	Unreachable []PeerDial `json:"unreachable,omitempty"`
+
+	// Logs are the newest known lines of the member's logs since its container started
+	// (at most three), each with how often it was logged.
+	// +listType=atomic
+	// +optional
+	Logs []LogEvidence `json:"logs,omitempty"`
+
+	// StartingSince is when the member's log began saying "Nacos is starting...", while it
+	// still does.
+	// +optional
+	StartingSince *metav1.Time `json:"startingSince,omitempty"`
+
+	// Error says why the sidecar's evidence could not be read.
+	// +optional
+	Error string `json:"error,omitempty"`
+}
+
+// PeerDial is one failing dial from the member's pod.
+type PeerDial struct {
+	// Peer is the pod name of the peer.
+	Peer string `json:"peer"`
+	// Port dialed (8848, 9848, 9849 or 7848).
+	Port int32 `json:"port"`
+	// Result: refused, timed out, DNS failure, no route or failed.
+	Result string `json:"result"`
+	// Since is the first of the failed checks in a row.
+	Since metav1.Time `json:"since"`
+}
+
+// LogEvidence is one known log line, deduplicated.
+type LogEvidence struct {
+	// Code names the line (docs/diagnosis.md).
+	Code string `json:"code"`
+	// File is the log file, e.g. protocol-distro.log.
+	File string `json:"file"`
+	// Message is the line in Nacos's words, rebuilt from its checked fields.
+	Message string `json:"message"`
+	// Count of such lines since the container started (as far as the sidecar has read).
+	Count int32 `json:"count"`
+	// First and Last are the first and the newest of them.
+	First metav1.Time `json:"first"`
+	Last  metav1.Time `json:"last"`
 }
 
 // Admin bootstrap states.

@@ -116,7 +116,36 @@ type NacosClusterSpec struct {
 	// Monitoring has the members' own Prometheus metrics scraped by the prometheus-operator.
 	// +optional
 	Monitoring MonitoringSpec `json:"monitoring,omitempty"`
+
+	// Diagnostics switches the in-pod evidence the diagnosis reads (docs/diagnosis.md).
+	// +kubebuilder:default={}
+	// +optional
+	Diagnostics DiagnosticsSpec `json:"diagnostics,omitempty"`
 }
+
+// DiagnosticsSpec switches the evidence the member pod's sidecar gathers and serves,
+// read-only, on its "evidence" port (8860). Neither needs pods/exec or pods/log.
+type DiagnosticsSpec struct {
+	// PeerChecks has the sidecar dial every peer's 8848, 9848, 9849 and 7848 from inside the
+	// pod every 10 s (a TCP connect, no payload).
+	// +kubebuilder:default=true
+	// +optional
+	PeerChecks *bool `json:"peerChecks,omitempty"`
+
+	// Logs has the sidecar follow the member's log files (the logs volume, read-only) for a
+	// documented set of lines (Distro load failures and the peer they name, Raft peer and
+	// leader errors, the start-up phase, datasource errors, OutOfMemoryError), keeping only
+	// codes, peers, groups and counts: never a whole line.
+	// +kubebuilder:default=true
+	// +optional
+	Logs *bool `json:"logs,omitempty"`
+}
+
+// PeerChecksEnabled is spec.diagnostics.peerChecks (default true).
+func (d DiagnosticsSpec) PeerChecksEnabled() bool { return d.PeerChecks == nil || *d.PeerChecks }
+
+// LogsEnabled is spec.diagnostics.logs (default true).
+func (d DiagnosticsSpec) LogsEnabled() bool { return d.Logs == nil || *d.Logs }
 
 // MonitoringSpec configures scraping of the members' Prometheus endpoint, which the operator
 // always turns on (management.endpoints.web.exposure.include=prometheus).

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
+	"github.com/nacos-operator/nacos-operator/internal/memberlog"
 	"github.com/nacos-operator/nacos-operator/internal/resource"
 )
 
@@ -198,6 +199,18 @@ func database(in Input, m Member, _ bool) []nacosv1alpha1.Finding {
 	default:
 		return nil
 	}
-	return finding(nacosv1alpha1.DiagDatabaseUnreachable, "%s: %s: with external MySQL, Nacos's config module is ready only while the database answers; check that MySQL at %s is up, reachable from the pods, and accepts the credentials of storage.mysql.credentialsSecretRef, and read the member's config-fatal.log or nacos.log for the database error",
-		m.Name, said, in.Database)
+	logged := "read the member's config-fatal.log or nacos.log for the database error"
+	if lines := ownLogLines(m); len(lines) > 0 {
+		var db []memberlog.Entry
+		for _, e := range lines {
+			if e.Code == memberlog.CodeDatasource {
+				db = append(db, e)
+			}
+		}
+		if len(db) > 0 {
+			logged = "its log says " + describeLines(db)
+		}
+	}
+	return finding(nacosv1alpha1.DiagDatabaseUnreachable, "%s: %s: with external MySQL, Nacos's config module is ready only while the database answers; check that MySQL at %s is up, reachable from the pods, and accepts the credentials of storage.mysql.credentialsSecretRef; %s",
+		m.Name, said, in.Database, logged)
 }

@@ -14,6 +14,7 @@ import (
 
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
 	"github.com/nacos-operator/nacos-operator/internal/nacos"
+	"github.com/nacos-operator/nacos-operator/internal/podagent"
 	"github.com/nacos-operator/nacos-operator/internal/resource"
 	"github.com/nacos-operator/nacos-operator/internal/startup"
 )
@@ -41,6 +42,9 @@ type Member struct {
 	CPURequestMilli      int64  // the Nacos container's CPU request (0: none)
 	MemoryLimit, Heap    int64  // bytes; 0 when unset
 	View                 []nacos.Member
+	// Evidence is the pod sidecar's report (nil: none); EvidenceErr why it could not be read.
+	Evidence    *podagent.Report
+	EvidenceErr string
 }
 
 // Policy is a NetworkPolicy that selects the member pods, reduced to what matters here.
@@ -89,7 +93,15 @@ func Diagnose(in Input) map[string][]nacosv1alpha1.Finding {
 		}
 	}
 	for _, m := range in.Members {
-		if !m.Exists || (m.Reachable && m.Ready && m.NamingUP) {
+		if !m.Exists {
+			continue
+		}
+		if healthy(m) {
+			// A healthy member is diagnosed only on evidence from its own pod: a peer port it
+			// cannot reach breaks the next restart, not this one.
+			if f := podDials(in, m, false); len(f) > 0 {
+				out[m.Name] = f
+			}
 			continue
 		}
 		var f []nacosv1alpha1.Finding
@@ -108,7 +120,7 @@ func Diagnose(in Input) map[string][]nacosv1alpha1.Finding {
 type check func(in Input, m Member, allDown bool) []nacosv1alpha1.Finding
 
 // checks run in order of likelihood; each returns zero or more findings.
-var checks = []check{crashing, starting, unreachable, database, coldStart, loneMember, membership, peersUnreachable, networkPolicies, peerDNS, raft}
+var checks = []check{crashing, podDials, logSays, starting, unreachable, database, coldStart, loneMember, membership, peersUnreachable, networkPolicies, peerDNS, raft}
 
 func finding(code, format string, args ...any) []nacosv1alpha1.Finding {
 	return []nacosv1alpha1.Finding{{Code: code, Message: fmt.Sprintf(format, args...)}}
@@ -143,8 +155,8 @@ func starting(in Input, m Member, _ bool) []nacosv1alpha1.Finding {
 	if m.Restarts > 0 {
 		restarted = fmt.Sprintf("; the operator restarted it at %s to clear a start-up deadlock (%d of %d)", m.RestartedAt.UTC().Format(time.RFC3339), m.Restarts, startup.MaxRestarts)
 	}
-	return finding(nacosv1alpha1.DiagStarting, "%s is starting (container started at %s, startup probe not passed yet): Nacos opens port 8848 only when it is up, with embedded storage once the nacos_config Raft group has a leader, which needs a majority of members reachable on 7848; the kubelet restarts it only after pod.startupTimeout (%s)%s",
-		m.Name, since, in.StartupTimeout, restarted)
+	return finding(nacosv1alpha1.DiagStarting, "%s is starting (container started at %s, startup probe not passed yet%s): Nacos opens port 8848 only when it is up, with embedded storage once the nacos_config Raft group has a leader, which needs a majority of members reachable on 7848; the kubelet restarts it only after pod.startupTimeout (%s)%s",
+		m.Name, since, startingPhase(m), in.StartupTimeout, restarted)
 }
 
 // stalledFinding: a member stalled in start-up (package startup), by what was done for it:

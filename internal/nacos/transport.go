@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -29,6 +30,8 @@ type request struct {
 	// minTimeout raises the client's per-request timeout for a call Nacos is known to
 	// answer slowly (readiness: readinessTimeout).
 	minTimeout time.Duration
+	// port, when set, replaces the member's main port (the sidecar's evidence endpoint).
+	port int
 }
 
 type response struct {
@@ -77,7 +80,13 @@ func (c *Client) newRequest(ctx context.Context, r request, token string) (*http
 	case r.json != nil:
 		body = bytes.NewReader(r.json)
 	}
-	req, err := http.NewRequestWithContext(ctx, r.method, "http://"+c.address+r.path, body)
+	address := c.address
+	if r.port != 0 {
+		if host, _, err := net.SplitHostPort(c.address); err == nil {
+			address = net.JoinHostPort(host, strconv.Itoa(r.port))
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, "http://"+address+r.path, body)
 	if err != nil {
 		return nil, errors.New("invalid member address or path")
 	}
@@ -98,7 +107,7 @@ func (c *Client) newRequest(ctx context.Context, r request, token string) (*http
 	if r.json != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if a := c.opts.Auth; a.IdentityKey != "" {
+	if a := c.opts.Auth; a.IdentityKey != "" && r.port == 0 { // never to the sidecar
 		req.Header.Set(a.IdentityKey, a.IdentityValue)
 	}
 	return req, nil
@@ -176,7 +185,7 @@ func (c *Client) secrets() []string {
 var metricEndpoints = map[string]string{
 	opLiveness: "liveness", opReadiness: "readiness", opNaming: "naming_status", opMembers: "members",
 	opSelf: "self", opState: "state", opDetect: "state", opTransferLeader: "raft_ops",
-	opInitAdmin: "init_admin", opLogin: "login",
+	opInitAdmin: "init_admin", opLogin: "login", opEvidence: "evidence",
 }
 
 func endpointName(op string) string {

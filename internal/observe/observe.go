@@ -15,6 +15,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/nacos-operator/nacos-operator/internal/nacos"
+	"github.com/nacos-operator/nacos-operator/internal/podagent"
 	"github.com/nacos-operator/nacos-operator/internal/resource"
 )
 
@@ -28,6 +29,8 @@ type Target struct {
 	Name    string      // pod name
 	Address string      // address in cluster.conf (FQDN:8848)
 	Pod     *corev1.Pod // nil when the pod does not exist
+	// Evidence: ask the pod's sidecar for its evidence (spec.diagnostics on).
+	Evidence bool
 }
 
 // Member is what was observed of one desired member.
@@ -52,6 +55,10 @@ type Member struct {
 	// the operator's timeout (measured on real 2.4.3 with MariaDB stopped) while the member
 	// serves everything else.
 	ReadinessHangs bool
+
+	// Evidence is the pod sidecar's report (package podagent); EvidenceErr why it is missing.
+	Evidence    *podagent.Report
+	EvidenceErr error
 }
 
 // Observation is one pass's view of a cluster.
@@ -76,6 +83,16 @@ func Observe(ctx context.Context, clients Clients, auth nacos.Auth, now time.Tim
 			probe(ctx, c, m)
 			if m.Starting && m.Err != nil {
 				m.RaftOpen = c.RaftPortOpen(ctx)
+			}
+			if m.Target.Evidence {
+				// A member that is not healthy gets fresh dials: the evidence is for it.
+				healthy := m.Err == nil && m.Readiness.Ready && m.Naming.Status == "UP"
+				rep, err := c.Evidence(ctx, resource.PortEvidence, !healthy)
+				if err != nil {
+					m.EvidenceErr = fmt.Errorf("sidecar evidence: %w", err)
+				} else {
+					m.Evidence = &rep
+				}
 			}
 		}(&out.Members[i])
 	}

@@ -17,6 +17,8 @@ const (
 	PortPeerGRPC   = 9849 // main + 1001: member reports, Distro
 	PortRaft       = 7848 // main - 1000: JRaft
 	PortConsole    = 8080 // 3.x console
+	// PortEvidence is the sidecar's read-only evidence endpoint (package podagent).
+	PortEvidence = 8860
 )
 
 // Names of the objects owned by one NacosCluster.

@@ -33,22 +33,40 @@ func prepareConfContainer(nc *nacosv1alpha1.NacosCluster) corev1.Container {
 
 // writerContainer is a native sidecar (an init container that keeps running) delivering
 // cluster.conf changes to the running member: it compares member sets, not bytes (Nacos
-// rewrites the file itself), and writes temp-then-rename, which Nacos's watcher sees.
-func writerContainer(in Inputs) corev1.Container {
+// rewrites the file itself), and writes temp-then-rename, which Nacos's watcher sees. It also
+// serves the pod's evidence (peer dials from inside the pod, known lines of the member's logs,
+// read through a read-only mount) on the "evidence" port, as spec.diagnostics switches it.
+func writerContainer(nc *nacosv1alpha1.NacosCluster, in Inputs) corev1.Container {
+	logs := ""
+	if nc.Spec.Diagnostics.LogsEnabled() {
+		logs = LogsPath
+	}
 	return corev1.Container{
 		Name:          ContainerWriter,
 		Image:         in.WriterImage,
 		RestartPolicy: ptr.To(corev1.ContainerRestartPolicyAlways),
 		Args: []string{"cluster-conf-writer",
 			"--source=" + ConfigPath + "/" + ClusterConfKey,
-			"--target=" + ConfPath + "/" + ClusterConfKey},
+			"--target=" + ConfPath + "/" + ClusterConfKey,
+			fmt.Sprintf("--evidence-listen=:%d", PortEvidence),
+			fmt.Sprintf("--peer-checks=%t", nc.Spec.Diagnostics.PeerChecksEnabled()),
+			"--logs=" + logs},
+		Env:   []corev1.EnvVar{{Name: "POD_NAME", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.name"}}}},
+		Ports: []corev1.ContainerPort{{Name: PortNameEvidence, ContainerPort: PortEvidence}},
 		VolumeMounts: []corev1.VolumeMount{
 			{Name: VolumeConf, MountPath: ConfPath},
 			{Name: VolumeConfig, MountPath: ConfigPath, ReadOnly: true},
+			{Name: VolumeData, MountPath: LogsPath, SubPath: "logs", ReadOnly: true},
 		},
 		Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{}},
 	}
 }
+
+// LogsPath is where the member writes its logs (and the sidecar reads them).
+const LogsPath = "/home/nacos/logs"
+
+// PortNameEvidence names the sidecar's evidence port.
+const PortNameEvidence = "evidence"
 
 func nacosContainer(nc *nacosv1alpha1.NacosCluster) corev1.Container {
 	ports := []corev1.ContainerPort{
@@ -67,7 +85,7 @@ func nacosContainer(nc *nacosv1alpha1.NacosCluster) corev1.Container {
 		Resources:       nc.Spec.Pod.Resources,
 		VolumeMounts: []corev1.VolumeMount{
 			{Name: VolumeData, MountPath: "/home/nacos/data", SubPath: "data"},
-			{Name: VolumeData, MountPath: "/home/nacos/logs", SubPath: "logs"},
+			{Name: VolumeData, MountPath: LogsPath, SubPath: "logs"},
 			{Name: VolumeConf, MountPath: ConfPath},
 		},
 		ReadinessProbe: httpProbe(ReadinessPath(nc), readinessPort(nc), readinessPeriod, readinessFailures),

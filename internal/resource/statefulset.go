@@ -93,7 +93,7 @@ func podTemplate(nc *nacosv1alpha1.NacosCluster, in Inputs) corev1.PodTemplateSp
 	return corev1.PodTemplateSpec{
 		ObjectMeta: metav1.ObjectMeta{Labels: labels, Annotations: annotations},
 		Spec: corev1.PodSpec{
-			InitContainers:                []corev1.Container{prepareConfContainer(nc), writerContainer(in)},
+			InitContainers:                []corev1.Container{prepareConfContainer(nc), writerContainer(nc, in)},
 			Containers:                    []corev1.Container{nacosContainer(nc)},
 			Volumes:                       volumes(nc),
 			TerminationGracePeriodSeconds: p.TerminationGracePeriodSeconds,

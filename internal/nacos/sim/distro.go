@@ -58,6 +58,10 @@ func (m *Member) distroCandidates() (others, candidates []string, stuck bool) {
 	if len(others) == 0 {
 		m.logf("[DISTRO-INIT] waiting server list init...")
 	}
+	if stuck {
+		// A stuck member asks every peer and fails with each, as the real one logs.
+		return others, others, stuck
+	}
 	for _, a := range others {
 		if p := m.members[a]; p.state == stateUp && !p.lastContact.IsZero() {
 			candidates = append(candidates, a)
@@ -76,6 +80,9 @@ func (m *Member) loadFromFirst(stop chan struct{}, candidates []string, stuck bo
 		}
 		m.mu.Lock()
 		m.logf("[DISTRO-INIT] load snapshot Nacos:Naming:v2:ClientData from %s result: %t", a, err == nil)
+		if err != nil {
+			m.logFileLocked("protocol-distro.log", "ERROR", "[DISTRO-INIT] load snapshot Nacos:Naming:v2:ClientData from %s failed.", a)
+		}
 		if err == nil && m.running {
 			m.distroOK = true
 			m.logf("[DISTRO-INIT] load snapshot data success")
@@ -140,6 +147,9 @@ func (m *Member) refreshStatusLocked() {
 func (m *Member) readinessLocked() (bool, string) {
 	var failing []string
 	configOK := !m.faults.DBDown
+	if m.faults.DBDown {
+		m.logDatasourceLocked()
+	}
 	if m.cfg.Storage == StorageEmbedded && !m.cfg.Standalone {
 		configOK = m.leaderLocked("nacos_config") != ""
 	}

@@ -39,7 +39,8 @@ type Member struct {
 	tokens   map[string]time.Time // access token -> expiry
 	override string               // switch overriddenServerStatus
 	log      []string
-	seen     []string // conf-directory event names, in processing order
+	logged   map[string]time.Time // periodic log-file lines, by key (everySecondLocked)
+	seen     []string             // conf-directory event names, in processing order
 
 	stop    chan struct{}
 	wg      sync.WaitGroup
@@ -211,6 +212,26 @@ func (m *Member) serve(listeners []net.Listener) {
 	handlers := []http.Handler{m.mainHandler(), m.consoleHandler()}
 	for i, l := range listeners {
 		m.serveOne(l, handlers[i])
+	}
+	m.serveRPCPortsLocked()
+}
+
+// serveRPCPortsLocked opens the two gRPC ports (main+1000 for clients, main+1001 for peers)
+// with the web server, so that a dial from a pod's sidecar finds them open as on a real
+// member; nothing is spoken on them. A port that cannot be opened is logged and skipped.
+func (m *Member) serveRPCPortsLocked() {
+	host, p, err := net.SplitHostPort(m.cfg.Bind)
+	main, perr := strconv.Atoi(p)
+	if err != nil || perr != nil || main == 0 {
+		return
+	}
+	for _, offset := range []int{1000, 1001} {
+		l, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(main+offset)))
+		if err != nil {
+			m.logf("gRPC port %d: %v", main+offset, err)
+			continue
+		}
+		m.serveOne(l, http.NotFoundHandler())
 	}
 }
 

@@ -191,6 +191,7 @@ func (m *Member) reportTo(target string) {
 		m.mu.Lock()
 		if p, ok := m.members[target]; ok && m.running {
 			m.onFailLocked(p, errors.New("i/o timeout (partitioned)"))
+			m.logPeerCheckLocked(target)
 		}
 		m.mu.Unlock()
 		return

@@ -61,6 +61,9 @@ func (m *Member) openWhenStarted() {
 		case <-t.C():
 		}
 		m.mu.Lock()
+		if m.running {
+			m.logStartingLocked()
+		}
 		if m.cfg.Clock.Since(started) >= m.cfg.StartDelay && !m.portHeldLocked() && m.running {
 			listeners, err := m.listen()
 			if err == nil {
