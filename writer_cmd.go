@@ -96,7 +96,7 @@ func newAgent(f writerFlags) *podagent.Agent {
 		Members: func() ([]string, error) {
 			data, err := os.ReadFile(f.source)
 			if err != nil {
-				return nil, err
+				return nil, fmt.Errorf("read the member list: %w", err)
 			}
 			return resource.ParseMemberSet(string(data))
 		}}

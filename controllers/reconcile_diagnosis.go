@@ -97,6 +97,17 @@ func ingressPolicy(p networkingv1.NetworkPolicy, podLabels map[string]string) (d
 
 // diagnose runs the checklist over the reported members and attaches the findings.
 func (r *NacosClusterReconciler) diagnose(nc *nacosv1alpha1.NacosCluster, s *nacosv1alpha1.NacosClusterStatus, obs observe.Observation, net network) {
+	in := r.diagnosisInput(nc, obs, net)
+	found := diagnosis.Diagnose(in)
+	summary := r.attachFindings(nc, s, in, found)
+	if c := findCondition(s, nacosv1alpha1.ConditionDistroInitialized); c != nil && c.Status == metav1.ConditionFalse && len(summary) > 0 {
+		r.setCondition(nc, s, c.Type, c.Status, c.Reason, c.Message+" Likely cause: "+strings.Join(summary, "; "))
+	}
+}
+
+// diagnosisInput gathers what the checklist reads: the observation plus the
+// operator's own memory of nudges and restarts per pod.
+func (r *NacosClusterReconciler) diagnosisInput(nc *nacosv1alpha1.NacosCluster, obs observe.Observation, net network) diagnosis.Input {
 	in := diagnosis.Input{Now: r.Clock.Now(), Standalone: nc.Spec.Mode == nacosv1alpha1.ModeStandalone, Window: r.distroWindow(), StartupTimeout: resource.StartupTimeout(nc), StallAfter: r.StartupStallAfter,
 		PublishNotReady: net.publishNotReady, Endpoints: net.endpoints, Policies: net.policies}
 	in.Database = databaseAddress(nc)
@@ -110,10 +121,16 @@ func (r *NacosClusterReconciler) diagnose(nc *nacosv1alpha1.NacosCluster, s *nac
 		}
 		in.Members = append(in.Members, dm)
 	}
-	found := diagnosis.Diagnose(in)
-	nudges := map[string]int{}
+	return in
+}
+
+// attachFindings writes findings and evidence into the members' status, emits
+// an Event for each finding that is new and not a plain wait, and returns each
+// member's first finding once, for the condition's summary.
+func (r *NacosClusterReconciler) attachFindings(nc *nacosv1alpha1.NacosCluster, s *nacosv1alpha1.NacosClusterStatus, in diagnosis.Input, found map[string][]nacosv1alpha1.Finding) []string {
+	byName := map[string]diagnosis.Member{}
 	for _, m := range in.Members {
-		nudges[m.Name] = m.Nudges
+		byName[m.Name] = m
 	}
 	previous := map[string]bool{}
 	for _, m := range nc.Status.Members {
@@ -123,25 +140,22 @@ func (r *NacosClusterReconciler) diagnose(nc *nacosv1alpha1.NacosCluster, s *nac
 	}
 	var summary []string
 	for i := range s.Members {
-		s.Members[i].Diagnosis = found[s.Members[i].Name]
-		for _, m := range in.Members {
-			if m.Name == s.Members[i].Name {
-				s.Members[i].Evidence = diagnosis.Evidence(in, m)
-			}
+		name := s.Members[i].Name
+		s.Members[i].Diagnosis = found[name]
+		if m, ok := byName[name]; ok {
+			s.Members[i].Evidence = diagnosis.Evidence(in, m)
 		}
 		for j, f := range s.Members[i].Diagnosis {
 			// A cluster-wide finding (ColdStart) is every member's first: say it once.
 			if j == 0 && !slices.Contains(summary, f.Message) {
 				summary = append(summary, f.Message)
 			}
-			if !previous[s.Members[i].Name+"/"+f.Code] && !diagnosis.Waiting(f, nudges[s.Members[i].Name]) {
+			if !previous[name+"/"+f.Code] && !diagnosis.Waiting(f, byName[name].Nudges) {
 				r.Recorder.Eventf(nc, nil, corev1.EventTypeWarning, f.Code, "Diagnose", "%s", f.Message)
 			}
 		}
 	}
-	if c := findCondition(s, nacosv1alpha1.ConditionDistroInitialized); c != nil && c.Status == metav1.ConditionFalse && len(summary) > 0 {
-		r.setCondition(nc, s, c.Type, c.Status, c.Reason, c.Message+" Likely cause: "+strings.Join(summary, "; "))
-	}
+	return summary
 }
 
 // databaseAddress is the external MySQL server, "" with embedded storage.

@@ -57,7 +57,8 @@ func failingDials(in Input, m Member) []peercheck.Check {
 	return out
 }
 
-// podDials: the member's own pod cannot reach a peer port that should answer.
+// podDials: the member's own pod cannot reach a peer port that should answer. While the
+// member is not healthy, the lines of its own log that name those peers are quoted too.
 func podDials(in Input, m Member, _ bool) []nacosv1alpha1.Finding {
 	dials := failingDials(in, m)
 	if len(dials) == 0 {
@@ -71,7 +72,26 @@ func podDials(in Input, m Member, _ bool) []nacosv1alpha1.Finding {
 	if slices.ContainsFunc(dials, func(d peercheck.Check) bool { return d.Result == peercheck.DNSFailure }) {
 		why = "a DNS failure means the headless Service's records do not reach this pod: check the cluster DNS and the Service's publishNotReadyAddresses"
 	}
-	return finding(nacosv1alpha1.DiagPodCannotReachPeer, "%s cannot reach %s from inside its pod, while the operator reaches those peers: %s", m.Name, strings.Join(parts, ", "), why)
+	logged := ""
+	if !healthy(m) {
+		if lines := linesNaming(ownLogLines(m, memberlog.CodeStarting), dials, true); len(lines) > 0 {
+			logged = "; its log agrees: " + describeLines(lines)
+		}
+	}
+	return finding(nacosv1alpha1.DiagPodCannotReachPeer, "%s cannot reach %s from inside its pod, while the operator reaches those peers: %s%s", m.Name, strings.Join(parts, ", "), why, logged)
+}
+
+// linesNaming keeps the lines that name one of the dials' peers (naming true) or the others.
+func linesNaming(lines []memberlog.Entry, dials []peercheck.Check, naming bool) []memberlog.Entry {
+	var out []memberlog.Entry
+	for _, e := range lines {
+		host, _, _ := strings.Cut(e.Peer, ":")
+		named := host != "" && slices.ContainsFunc(dials, func(d peercheck.Check) bool { return d.Peer == host })
+		if named == naming {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // ownLogLines are the known fault lines the member logged since its container started,
@@ -105,13 +125,19 @@ func describeLines(lines []memberlog.Entry) string {
 	return strings.Join(parts, "; ")
 }
 
-// logSays quotes the member's own log when it names a cause.
+// logSays quotes the member's own log when it names a cause, once the member has been
+// starting or initializing longer than the window: within it, a Distro load or a Raft join
+// that failed while a peer restarted is normal and retried, and every restart logs some.
+// Lines naming a peer podDials reports are quoted there.
 func logSays(in Input, m Member, _ bool) []nacosv1alpha1.Finding {
+	if m.StartedAt.IsZero() || in.Now.Sub(m.StartedAt) <= in.Window {
+		return nil
+	}
 	skip := []string{memberlog.CodeStarting}
 	if in.Database != "" {
 		skip = append(skip, memberlog.CodeDatasource) // database() quotes them
 	}
-	lines := ownLogLines(m, skip...)
+	lines := linesNaming(ownLogLines(m, skip...), failingDials(in, m), false)
 	if len(lines) == 0 {
 		return nil
 	}

@@ -154,42 +154,20 @@ func (fl *Follower) read(name string, cur *followed, mtime time.Time) error {
 	buf := make([]byte, 64<<10)
 	var lines []stamped
 	var last time.Time // the newest stamp in this read (log clock)
+	take := func(line []byte) {
+		if t, ok := parseStamp(line); ok {
+			cur.stamp, last = t, t
+		}
+		if m, ok := MatchLine(name, string(line)); ok && !cur.stamp.IsZero() {
+			lines = append(lines, stamped{m, cur.stamp})
+		}
+	}
 	atEOF := false
 	for total := 0; total < maxReadPerPoll; {
 		n, err := cur.f.Read(buf)
 		total += n
 		cur.off += int64(n)
-		data := buf[:n]
-		for len(data) > 0 {
-			i := bytes.IndexByte(data, '\n')
-			if i < 0 {
-				if cur.skip || len(cur.partial)+len(data) > maxLine {
-					cur.partial, cur.skip = nil, true
-				} else {
-					cur.partial = append(cur.partial, data...)
-				}
-				break
-			}
-			line := data[:i]
-			data = data[i+1:]
-			if cur.skip {
-				cur.skip = false
-				continue
-			}
-			if len(cur.partial) > 0 {
-				line = append(cur.partial, line...)
-				cur.partial = nil
-			}
-			if len(line) > maxLine {
-				continue
-			}
-			if t, ok := parseStamp(line); ok {
-				cur.stamp, last = t, t
-			}
-			if m, ok := MatchLine(name, string(line)); ok && !cur.stamp.IsZero() {
-				lines = append(lines, stamped{m, cur.stamp})
-			}
-		}
+		cur.split(buf[:n], take)
 		if errors.Is(err, io.EOF) || n == 0 {
 			atEOF = true
 			break
@@ -207,6 +185,36 @@ func (fl *Follower) read(name string, cur *followed, mtime time.Time) error {
 		fl.tally.add(name, l.m, l.at.Add(-cur.zone))
 	}
 	return nil
+}
+
+// split hands each complete line of data to take, carrying a partial last line
+// to the next call. A line longer than maxLine, or one the tail window cut into,
+// is dropped whole rather than read in part.
+func (cur *followed) split(data []byte, take func([]byte)) {
+	for len(data) > 0 {
+		i := bytes.IndexByte(data, '\n')
+		if i < 0 {
+			if cur.skip || len(cur.partial)+len(data) > maxLine {
+				cur.partial, cur.skip = nil, true
+			} else {
+				cur.partial = append(cur.partial, data...)
+			}
+			return
+		}
+		line := data[:i]
+		data = data[i+1:]
+		if cur.skip {
+			cur.skip = false
+			continue
+		}
+		if len(cur.partial) > 0 {
+			line = append(cur.partial, line...)
+			cur.partial = nil
+		}
+		if len(line) <= maxLine {
+			take(line)
+		}
+	}
 }
 
 type stamped struct {

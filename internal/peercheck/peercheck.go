@@ -20,6 +20,7 @@ import (
 // Result of one dial.
 type Result string
 
+// The results a dial can have, in the words the diagnosis quotes.
 const (
 	OK          Result = "ok"
 	Refused     Result = "refused"     // nothing listens (or a REJECT rule)

@@ -218,3 +218,14 @@ func Holds(ctx context.Context, window, period time.Duration, cond func(context.
 	}
 	return nil
 }
+
+// BuildOperator builds the operator binary (main.go) into dir and returns its path.
+func BuildOperator(dir string) (string, error) {
+	out := filepath.Join(dir, "manager")
+	cmd := exec.Command("go", "build", "-o", out, ".")
+	cmd.Dir = RepoRoot()
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build the operator: %w\n%s", err, b)
+	}
+	return out, nil
+}

@@ -51,7 +51,9 @@ type Kubelet struct {
 	dns   map[string]string    // member address -> dial address
 	next  int
 	homes map[string]string // by namespace/name: persists across pod incarnations, like a PVC
-	done  chan struct{}     // closed when the kubelet has stopped every member
+	// hidden: names a pod cannot resolve (HideName), by namespace/pod, then peer pod name.
+	hidden map[string]map[string]bool
+	done   chan struct{} // closed when the kubelet has stopped every member
 }
 
 type podState struct {

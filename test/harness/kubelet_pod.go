@@ -51,18 +51,15 @@ func (k *Kubelet) startPod(ctx context.Context, key string, pod *corev1.Pod) err
 	if err := project(s, cm); err != nil {
 		return err
 	}
-	// The prepare-conf init container: our properties and the current member list.
-	if err := os.MkdirAll(filepath.Join(home, "conf"), 0o755); err != nil {
-		return fmt.Errorf("create conf dir: %w", err)
+	if err := prepareConf(home, cm); err != nil {
+		return err
 	}
-	for _, key := range []string{resource.PropertiesKey, resource.ClusterConfKey} {
-		if err := os.WriteFile(filepath.Join(home, "conf", key), []byte(cm[key]), 0o644); err != nil {
-			return fmt.Errorf("seed %s: %w", key, err)
-		}
+	sidecar, err := k.startSidecar(s, pod, home)
+	if err != nil {
+		return err
 	}
-	startWriter(s, home)
 	run := PodRun{Namespace: pod.Namespace, Name: pod.Name, IP: ip, Address: address, Home: home,
-		Image: nacosContainer(pod).Image, Env: env, Resolve: k.Resolve}
+		Image: nacosContainer(pod).Image, Env: env, Resolve: k.resolverFor(pod.Namespace, pod.Name), Sidecar: sidecar}
 	s.run = run
 	member, err := k.Runner.Run(run)
 	if err != nil {
@@ -276,4 +273,18 @@ func initStatuses(pod *corev1.Pod) []corev1.ContainerStatus {
 				ExitCode: 0, Reason: "Completed", StartedAt: *pod.Status.StartTime, FinishedAt: *pod.Status.StartTime}}})
 	}
 	return out
+}
+
+// prepareConf does the prepare-conf init container's work: our properties and the current
+// member list in the member's conf directory.
+func prepareConf(home string, cm map[string]string) error {
+	if err := os.MkdirAll(filepath.Join(home, "conf"), 0o755); err != nil {
+		return fmt.Errorf("create conf dir: %w", err)
+	}
+	for _, key := range []string{resource.PropertiesKey, resource.ClusterConfKey} {
+		if err := os.WriteFile(filepath.Join(home, "conf", key), []byte(cm[key]), 0o644); err != nil {
+			return fmt.Errorf("seed %s: %w", key, err)
+		}
+	}
+	return nil
 }

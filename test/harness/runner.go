@@ -21,6 +21,9 @@ type PodRun struct {
 	Image           string            // the nacos container image
 	Env             map[string]string // resolved env of the nacos container (Secrets read)
 	Resolve         func(address string) string
+	// Sidecar are the cluster-conf-writer's arguments (paths mapped to the pod's directories)
+	// for a SidecarRunner, which runs it in the pod's network; nil otherwise.
+	Sidecar []string
 }
 
 // Running is a started member.

@@ -63,8 +63,14 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer func() { _ = os.RemoveAll(dir) }()
+	// Each pod's sidecar is the operator binary, run in the pod's namespace.
+	binary, err := harness.BuildOperator(dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "realcluster:", err)
+		return 1
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	runner = &realnacos.Runner{Net: network}
+	runner = &realnacos.Runner{Net: network, SidecarBinary: binary}
 	kubelet = &harness.Kubelet{Client: env.Client, Runner: runner, Root: dir, EnforceProbes: true, Period: 200 * time.Millisecond}
 	kubelet.Start(ctx)
 	go covered.watch(ctx, env.Config, client.Options{Scheme: env.Scheme})

@@ -37,13 +37,11 @@ type Operator struct {
 
 // BuildOperator builds the operator binary (main.go) into dir and returns its path.
 func BuildOperator(dir string) (string, error) {
-	out := filepath.Join(dir, "manager")
-	cmd := exec.Command("go", "build", "-o", out, ".")
-	cmd.Dir = harness.RepoRoot()
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build the operator: %w\n%s", err, b)
+	bin, err := harness.BuildOperator(dir)
+	if err != nil {
+		return "", fmt.Errorf("sandbox: %w", err)
 	}
-	return out, nil
+	return bin, nil
 }
 
 // StartOperator runs binary as the operator named name (its log file and leader-election

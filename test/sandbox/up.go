@@ -68,6 +68,9 @@ func launch(o UpOptions, log io.Writer) (*Sandbox, *Operator, error) {
 			return nil, nil, errors.Join(err, s.Stop())
 		}
 	}
+	if s.real != nil {
+		s.real.SidecarBinary = binary // real members get their real sidecar, in their namespace
+	}
 	// The operator's normal flags, as a Deployment would give them; only the endpoints move
 	// to loopback ports so that several sandboxes do not collide.
 	op, err := s.StartOperator(binary, "operator")

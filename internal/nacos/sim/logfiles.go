@@ -69,3 +69,19 @@ func (m *Member) logDatasourceLocked() {
 		m.logFileLocked("nacos.log", "WARN", "HikariPool-1 - Failed to validate connection com.mysql.cj.jdbc.ConnectionImpl@1b2c3d4e (Communications link failure). Possibly consider using a shorter maxLifetime value.")
 	}
 }
+
+// BlocksPort tells whether the member's network drops a port (its partition faults): with
+// PeerPartition the cluster gRPC port, with RaftPartition the Raft port too. A pod sidecar's
+// dials to or from it on that port time out, as through a real DROP rule.
+func (m *Member) BlocksPort(port int) bool {
+	f := m.Faulty()
+	_, p, _ := net.SplitHostPort(m.cfg.Bind)
+	main, _ := strconv.Atoi(p)
+	switch port {
+	case main + 1001:
+		return f.PeerPartition || f.RaftPartition
+	case main - 1000:
+		return f.RaftPartition
+	}
+	return false
+}

@@ -30,6 +30,7 @@ type Member struct {
 
 	mu       sync.Mutex
 	cmd      *exec.Cmd // the current JVM
+	sidecar  *exec.Cmd // the pod's cluster-conf-writer, when the runner runs it
 	exits    int
 	lastExit error
 }
@@ -141,6 +142,7 @@ func (m *Member) Stop() {
 			m.signal(syscall.SIGKILL)
 			<-m.done
 		}
+		stopSidecar(m.sidecar)
 		m.net.RemovePod(m.Namespace)
 	})
 }

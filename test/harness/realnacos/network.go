@@ -34,10 +34,11 @@ type Network struct {
 	Subnet byte   // pods get 10.<Subnet>.x.y/16; the host side of the bridge is 10.<Subnet>.255.254
 
 	mu     sync.Mutex
-	next   int                // pod IPs handed out
-	nextNS int                // namespaces made
-	pods   map[string]*netPod // by namespace name
-	names  map[string]string  // fqdn -> ip, for every running pod
+	next   int                        // pod IPs handed out
+	nextNS int                        // namespaces made
+	pods   map[string]*netPod         // by namespace name
+	names  map[string]string          // fqdn -> ip, for every running pod
+	hidden map[string]map[string]bool // pod hostname -> peer hostnames its hosts file omits
 }
 
 type netPod struct {
@@ -149,7 +150,9 @@ func (n *Network) writeHosts() error {
 		fmt.Fprintf(&b, "# Written by the nacos-operator test harness (kubelet + cluster DNS stand-in).\n")
 		fmt.Fprintf(&b, "127.0.0.1\tlocalhost\n%s\t%s\t%s\n", p.ip, p.fqdn, p.hostname)
 		for _, line := range others {
-			if !strings.HasSuffix(line, "\t"+p.fqdn) {
+			_, fqdn, _ := strings.Cut(line, "\t")
+			peer, _, _ := strings.Cut(fqdn, ".")
+			if fqdn != p.fqdn && !n.hidden[p.hostname][peer] {
 				b.WriteString(line + "\n")
 			}
 		}
@@ -158,6 +161,9 @@ func (n *Network) writeHosts() error {
 			errs = append(errs, err)
 			continue
 		}
+		// A name the hosts file lacks fails at once: the only nameserver is the namespace's
+		// own loopback, where nothing listens (no query leaves the namespace).
+		errs = append(errs, os.WriteFile(filepath.Join(dir, "resolv.conf"), []byte("nameserver 127.0.0.1\noptions timeout:1 attempts:1\n"), 0o644))
 		f, err := os.OpenFile(filepath.Join(dir, "hosts"), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 		if err != nil {
 			errs = append(errs, err)
@@ -170,6 +176,21 @@ func (n *Network) writeHosts() error {
 		return fmt.Errorf("write hosts files: %w", err)
 	}
 	return nil
+}
+
+// Hide removes peer (a pod hostname) from pod's hosts file, now and in its later
+// namespaces (a cluster DNS that fails for one peer); hidden false puts it back.
+func (n *Network) Hide(pod, peer string, hidden bool) error {
+	n.mu.Lock()
+	if n.hidden == nil {
+		n.hidden = map[string]map[string]bool{}
+	}
+	if n.hidden[pod] == nil {
+		n.hidden[pod] = map[string]bool{}
+	}
+	n.hidden[pod][peer] = hidden
+	n.mu.Unlock()
+	return n.writeHosts()
 }
 
 // DropPorts drops TCP traffic to the given ports in and out of one pod's namespace (the peer

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/nacos-operator/nacos-operator/test/harness"
@@ -25,6 +26,11 @@ type Runner struct {
 	// always adds CMS flags, which Java 17 refuses, so -XX:+IgnoreUnrecognizedVMOptions is
 	// always there; logs go to the pod's logs volume.
 	JavaOpt string
+	// SidecarBinary is the operator binary: with it set, each pod's cluster-conf-writer runs
+	// as a process in the pod's network namespace, as its container would
+	// (harness.SidecarRunner); without it the kubelet runs the writer in process and no
+	// evidence endpoint.
+	SidecarBinary string
 
 	mu      sync.Mutex
 	members map[string]*Member // by pod name, the newest incarnation
@@ -107,11 +113,18 @@ func (r *Runner) Run(p harness.PodRun) (harness.Running, error) {
 	if grace == 0 {
 		grace = 20 * time.Second
 	}
-	m, err := startMember(r.Net, ns, p.Name, p.IP, p.Home, server, env, grace)
+	sidecar, err := r.startSidecar(ns, p)
 	if err != nil {
 		r.Net.RemovePod(ns)
 		return nil, err
 	}
+	m, err := startMember(r.Net, ns, p.Name, p.IP, p.Home, server, env, grace)
+	if err != nil {
+		stopSidecar(sidecar)
+		r.Net.RemovePod(ns)
+		return nil, err
+	}
+	m.sidecar = sidecar
 	r.mu.Lock()
 	if r.members == nil {
 		r.members = map[string]*Member{}
@@ -119,6 +132,42 @@ func (r *Runner) Run(p harness.PodRun) (harness.Running, error) {
 	r.members[p.Namespace+"/"+p.Name] = m
 	r.mu.Unlock()
 	return m, nil
+}
+
+// RunsSidecar says the pod's sidecar runs here, in its namespace (harness.SidecarRunner).
+func (r *Runner) RunsSidecar() bool { return r.SidecarBinary != "" }
+
+// startSidecar runs the operator binary's cluster-conf-writer in the pod's namespace with
+// the arguments the kubelet mapped (nil when there is none to run).
+func (r *Runner) startSidecar(ns string, p harness.PodRun) (*exec.Cmd, error) {
+	if r.SidecarBinary == "" || p.Sidecar == nil {
+		return nil, nil
+	}
+	out, err := os.OpenFile(filepath.Join(p.Home, "sidecar.log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("create sidecar log of %s: %w", p.Name, err)
+	}
+	cmd := exec.Command("ip", append([]string{"netns", "exec", ns, r.SidecarBinary, "cluster-conf-writer"}, p.Sidecar...)...)
+	cmd.Env = []string{"POD_NAME=" + p.Name, "PATH=" + os.Getenv("PATH")}
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		_ = out.Close()
+		return nil, fmt.Errorf("start sidecar of %s: %w", p.Name, err)
+	}
+	go func() { _ = cmd.Wait(); _ = out.Close() }()
+	return cmd, nil
+}
+
+func stopSidecar(cmd *exec.Cmd) {
+	if cmd != nil && cmd.Process != nil {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
+}
+
+// HideName makes peer's name unresolvable in pod's namespace (harness.NameHider).
+func (r *Runner) HideName(namespace, pod, peer string, hidden bool) error {
+	return r.Net.Hide(pod, peer, hidden)
 }
 
 // Member returns the newest member started for a pod.
