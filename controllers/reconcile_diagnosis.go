@@ -14,6 +14,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	apiresource "k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -99,7 +100,13 @@ func ingressPolicy(p networkingv1.NetworkPolicy, podLabels map[string]string) (d
 func (r *NacosClusterReconciler) diagnose(nc *nacosv1alpha1.NacosCluster, s *nacosv1alpha1.NacosClusterStatus, obs observe.Observation, net network) {
 	in := r.diagnosisInput(nc, obs, net)
 	found := diagnosis.Diagnose(in)
-	summary := r.attachFindings(nc, s, in, found)
+	pods := map[string]*corev1.Pod{}
+	for _, m := range obs.Members {
+		if m.Pod != nil {
+			pods[m.Name] = m.Pod
+		}
+	}
+	summary := r.attachFindings(nc, s, in, found, pods)
 	if c := findCondition(s, nacosv1alpha1.ConditionDistroInitialized); c != nil && c.Status == metav1.ConditionFalse && len(summary) > 0 {
 		r.setCondition(nc, s, c.Type, c.Status, c.Reason, c.Message+" Likely cause: "+strings.Join(summary, "; "))
 	}
@@ -126,8 +133,10 @@ func (r *NacosClusterReconciler) diagnosisInput(nc *nacosv1alpha1.NacosCluster, 
 
 // attachFindings writes findings and evidence into the members' status, emits
 // an Event for each finding that is new and not a plain wait, and returns each
-// member's first finding once, for the condition's summary.
-func (r *NacosClusterReconciler) attachFindings(nc *nacosv1alpha1.NacosCluster, s *nacosv1alpha1.NacosClusterStatus, in diagnosis.Input, found map[string][]nacosv1alpha1.Finding) []string {
+// member's first finding once, for the condition's summary: unhealthy members' first, for
+// theirs are what keeps Distro from initializing.
+func (r *NacosClusterReconciler) attachFindings(nc *nacosv1alpha1.NacosCluster, s *nacosv1alpha1.NacosClusterStatus, in diagnosis.Input,
+	found map[string][]nacosv1alpha1.Finding, pods map[string]*corev1.Pod) []string {
 	byName := map[string]diagnosis.Member{}
 	for _, m := range in.Members {
 		byName[m.Name] = m
@@ -138,7 +147,7 @@ func (r *NacosClusterReconciler) attachFindings(nc *nacosv1alpha1.NacosCluster, 
 			previous[m.Name+"/"+f.Code] = true
 		}
 	}
-	var summary []string
+	var summary, healthySummary []string
 	for i := range s.Members {
 		name := s.Members[i].Name
 		s.Members[i].Diagnosis = found[name]
@@ -148,14 +157,25 @@ func (r *NacosClusterReconciler) attachFindings(nc *nacosv1alpha1.NacosCluster, 
 		for j, f := range s.Members[i].Diagnosis {
 			// A cluster-wide finding (ColdStart) is every member's first: say it once.
 			if j == 0 && !slices.Contains(summary, f.Message) {
-				summary = append(summary, f.Message)
+				if diagnosis.Healthy(byName[name]) {
+					healthySummary = append(healthySummary, f.Message)
+				} else {
+					summary = append(summary, f.Message)
+				}
 			}
 			if !previous[name+"/"+f.Code] && !diagnosis.Waiting(f, byName[name].Nudges) {
-				r.Recorder.Eventf(nc, nil, corev1.EventTypeWarning, f.Code, "Diagnose", "%s", f.Message)
+				// The pod as the related object: the events API folds Events with the same
+				// object, reason and related into one series, keeping the first note, so two
+				// members' findings of one code would otherwise show as one.
+				var related runtime.Object
+				if p := pods[name]; p != nil {
+					related = p
+				}
+				r.Recorder.Eventf(nc, related, corev1.EventTypeWarning, f.Code, "Diagnose", "%s", f.Message)
 			}
 		}
 	}
-	return summary
+	return append(summary, healthySummary...)
 }
 
 // databaseAddress is the external MySQL server, "" with embedded storage.

@@ -148,7 +148,9 @@ func starting(in Input, m Member, _ bool) []nacosv1alpha1.Finding {
 	// seen while it terminates: that pod is no longer stalled but going.
 	isStalled = isStalled && (m.Nudges == 0 || !m.RestartedAt.After(m.NudgedAt))
 	if isStalled {
-		return stalledFinding(in, m, leader)
+		f := stalledFinding(in, m, leader)
+		f[0].Message += startingPhase(m)
+		return f
 	}
 	since := m.StartedAt.UTC().Format(time.RFC3339)
 	restarted := ""

@@ -3,6 +3,7 @@ package diagnosis
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -64,10 +65,7 @@ func podDials(in Input, m Member, _ bool) []nacosv1alpha1.Finding {
 	if len(dials) == 0 {
 		return nil
 	}
-	var parts []string
-	for _, d := range dials {
-		parts = append(parts, fmt.Sprintf("%s:%d (%s, every check since %s)", resource.PodName(d.Peer), d.Port, d.Result, clock(d.Since)))
-	}
+	parts := describeDials(dials)
 	why := "a firewall, a NetworkPolicy or a CNI problem between the pods"
 	if slices.ContainsFunc(dials, func(d peercheck.Check) bool { return d.Result == peercheck.DNSFailure }) {
 		why = "a DNS failure means the headless Service's records do not reach this pod: check the cluster DNS and the Service's publishNotReadyAddresses"
@@ -79,6 +77,43 @@ func podDials(in Input, m Member, _ bool) []nacosv1alpha1.Finding {
 		}
 	}
 	return finding(nacosv1alpha1.DiagPodCannotReachPeer, "%s cannot reach %s from inside its pod, while the operator reaches those peers: %s%s", m.Name, strings.Join(parts, ", "), why, logged)
+}
+
+// describeDials says each peer's failed ports once per result, oldest failure first:
+// "nacos-0:7848/9849 (timed out, 12 checks in a row since 02:07:34)"; a name that does not
+// resolve fails on every port alike, so it is said without ports.
+func describeDials(dials []peercheck.Check) []string {
+	type group struct {
+		peer   string
+		result peercheck.Result
+		ports  []string
+		count  int
+		since  time.Time
+	}
+	var groups []*group
+	for _, d := range dials {
+		i := slices.IndexFunc(groups, func(g *group) bool { return g.peer == d.Peer && g.result == d.Result })
+		if i < 0 {
+			groups = append(groups, &group{peer: d.Peer, result: d.Result, count: d.Count, since: d.Since})
+			i = len(groups) - 1
+		}
+		g := groups[i]
+		g.ports = append(g.ports, strconv.Itoa(d.Port))
+		g.count = min(g.count, d.Count)
+		if d.Since.Before(g.since) {
+			g.since = d.Since
+		}
+	}
+	out := make([]string, 0, len(groups))
+	for _, g := range groups {
+		slices.Sort(g.ports)
+		name := resource.PodName(g.peer) + ":" + strings.Join(g.ports, "/")
+		if g.result == peercheck.DNSFailure {
+			name = resource.PodName(g.peer)
+		}
+		out = append(out, fmt.Sprintf("%s (%s, %d checks in a row since %s)", name, g.result, g.count, clock(g.since)))
+	}
+	return out
 }
 
 // linesNaming keeps the lines that name one of the dials' peers (naming true) or the others.
@@ -179,3 +214,7 @@ func Evidence(in Input, m Member) *nacosv1alpha1.MemberEvidence {
 }
 
 func healthy(m Member) bool { return m.Reachable && m.Ready && m.NamingUP }
+
+// Healthy says whether the member answers, is ready and has Distro initialized: such a
+// member is diagnosed only on its pod's own evidence.
+func Healthy(m Member) bool { return healthy(m) }

@@ -39,7 +39,7 @@ func TestEvidenceComesFirst(t *testing.T) {
 	if len(got) < 1 || got[0].Code != nacosv1alpha1.DiagPodCannotReachPeer {
 		t.Fatalf("findings %+v: want %s first", got, nacosv1alpha1.DiagPodCannotReachPeer)
 	}
-	for _, want := range []string{"n-2 cannot reach n-0:9849 (timed out, every check since 11:59:25)", "its log agrees",
+	for _, want := range []string{"n-2 cannot reach n-0:9849 (timed out, 4 checks in a row since 11:59:25)", "its log agrees",
 		"load snapshot Nacos:Naming:v2:ClientData from " + peer0 + ":8848 failed\" (5 times since 11:59:30, protocol-distro.log)"} {
 		if !strings.Contains(got[0].Message, want) {
 			t.Errorf("first finding %q lacks %q", got[0].Message, want)
@@ -86,7 +86,7 @@ func TestDNSFailureOnAHealthyMember(t *testing.T) {
 	in.Members[1].Evidence = &podagent.Report{PeerChecks: true, Peers: []peercheck.Check{
 		{Peer: peer0, Port: 8848, Result: peercheck.DNSFailure, Count: 3, Since: t0.Add(-time.Minute)}}}
 	got := Diagnose(in)
-	if len(got["n-1"]) != 1 || !strings.Contains(got["n-1"][0].Message, "n-1 cannot reach n-0:8848 (DNS failure") ||
+	if len(got["n-1"]) != 1 || !strings.Contains(got["n-1"][0].Message, "n-1 cannot reach n-0 (DNS failure, 3 checks in a row since 11:59:00)") ||
 		!strings.Contains(got["n-1"][0].Message, "cluster DNS") {
 		t.Fatalf("n-1: %+v", got["n-1"])
 	}

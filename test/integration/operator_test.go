@@ -91,6 +91,7 @@ type operatorOptions struct {
 	leaderElectionNamespace string
 	logger                  *logr.Logger // the manager's logger (nil: the process's)
 	podMonitors             bool         // the env serves PodMonitors (controllers.PodMonitorServed)
+	distroWindow            time.Duration // the operator's --distro-init-window (0: its default)
 }
 
 // runOperatorWith runs the operator as o says. Every operator here records into the
@@ -144,7 +145,7 @@ func runOperatorWith(t testing.TB, o operatorOptions) (*reconcileCounter, func()
 		Recorder: mgr.GetEventRecorder("nacos-operator"), Clock: clock.RealClock{},
 		Clients:     nacos.NewPool(nacos.Options{Timeout: 500 * time.Millisecond, Observe: m.NacosRequest}),
 		WriterImage: "nacos-operator:test", ProbePeriod: 300 * time.Millisecond,
-		StartupStallAfter: integrationStallAfter, Metrics: m, PodMonitors: o.podMonitors,
+		StartupStallAfter: integrationStallAfter, Metrics: m, PodMonitors: o.podMonitors, DistroInitWindow: o.distroWindow,
 	}
 	counter := &reconcileCounter{Reconciler: r}
 	if err := r.SetupWithManagerAs(mgr, 2, counter); err != nil {

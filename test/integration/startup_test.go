@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -158,9 +159,13 @@ func TestStuckStartupBehindAClosedRaftPortIsNotRestarted(t *testing.T) {
 	var stuck types.UID
 	nc := waitForStatusWithin(t, key, 90*time.Second, func(nc *nacosv1alpha1.NacosCluster) error {
 		for _, m := range nc.Status.Members {
-			if m.Name == victim && len(m.Diagnosis) > 0 && m.Diagnosis[0].Code == nacosv1alpha1.DiagStarting &&
-				strings.Contains(m.Diagnosis[0].Message, "its Raft port 7848 does not accept the operator's connections either") {
-				return nil
+			if m.Name != victim {
+				continue
+			}
+			for _, f := range m.Diagnosis {
+				if f.Code == nacosv1alpha1.DiagStarting && strings.Contains(f.Message, "its Raft port 7848 does not accept the operator's connections either") {
+					return nil
+				}
 			}
 		}
 		return fmt.Errorf("%s not diagnosed Starting with its closed Raft port yet", victim)
@@ -176,6 +181,11 @@ func TestStuckStartupBehindAClosedRaftPortIsNotRestarted(t *testing.T) {
 	if nudges := eventsWith(t, ns, nacosv1alpha1.EventStartupNudged); len(nudges) != startup.MaxNudges {
 		t.Fatalf("StartupNudged events %q, want %d", nudges, startup.MaxNudges)
 	}
+	// Its own sidecar says more than the operator can see: it cannot reach its peers' Raft
+	// ports, and its log says it is starting (not a dead JVM).
+	waitForStatusWithin(t, key, 30*time.Second, func(nc *nacosv1alpha1.NacosCluster) error {
+		return raftPartitionShown(nc, victim)
+	})
 	// Past every bound (two stall times), still the same pod.
 	if err := harness.Holds(ctx, 2*integrationStallAfter, 100*time.Millisecond, func(ctx context.Context) error {
 		p := &corev1.Pod{}
@@ -228,4 +238,42 @@ func eventsWith(t *testing.T, ns, reason string) []string {
 		}
 	}
 	return notes
+}
+
+// raftPartitionShown: the member's first finding is its pod's failed dials to both peers'
+// Raft ports, a Starting finding quotes its log's start phase, and its status keeps both.
+func raftPartitionShown(nc *nacosv1alpha1.NacosCluster, victim string) error {
+	for _, m := range nc.Status.Members {
+		if m.Name != victim {
+			continue
+		}
+		if len(m.Diagnosis) < 2 || m.Diagnosis[0].Code != nacosv1alpha1.DiagPodCannotReachPeer {
+			return fmt.Errorf("%s diagnosis %+v: want %s first", victim, m.Diagnosis, nacosv1alpha1.DiagPodCannotReachPeer)
+		}
+		for _, want := range []string{victim + " cannot reach nacos-0:7848/9849 (timed out,", "nacos-2:7848/9849 (timed out,"} {
+			if !strings.Contains(m.Diagnosis[0].Message, want) {
+				return fmt.Errorf("first finding %q lacks %q", m.Diagnosis[0].Message, want)
+			}
+		}
+		if !slices.ContainsFunc(m.Diagnosis[1:], func(f nacosv1alpha1.Finding) bool {
+			return f.Code == nacosv1alpha1.DiagStarting && strings.Contains(f.Message, `its nacos.log says "Nacos is starting..." every second since`)
+		}) {
+			return fmt.Errorf("no Starting finding quoting the start phase in %+v", m.Diagnosis)
+		}
+		ev := m.Evidence
+		if ev == nil || ev.StartingSince == nil {
+			return fmt.Errorf("%s evidence %+v: want its start phase", victim, ev)
+		}
+		raft := 0
+		for _, d := range ev.Unreachable {
+			if d.Port == 7848 && d.Result == "timed out" {
+				raft++
+			}
+		}
+		if raft != 2 {
+			return fmt.Errorf("%s evidence lists %d unreachable Raft peers, want 2: %+v", victim, raft, ev.Unreachable)
+		}
+		return nil
+	}
+	return fmt.Errorf("no member %s", victim)
 }
