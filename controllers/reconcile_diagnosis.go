@@ -14,8 +14,8 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	apiresource "k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	nacosv1alpha1 "github.com/nacos-operator/nacos-operator/api/v1alpha1"
@@ -147,35 +147,45 @@ func (r *NacosClusterReconciler) attachFindings(nc *nacosv1alpha1.NacosCluster, 
 			previous[m.Name+"/"+f.Code] = true
 		}
 	}
-	var summary, healthySummary []string
+	var sick, healthy []string
 	for i := range s.Members {
 		name := s.Members[i].Name
+		m, known := byName[name]
 		s.Members[i].Diagnosis = found[name]
-		if m, ok := byName[name]; ok {
+		if known {
 			s.Members[i].Evidence = diagnosis.Evidence(in, m)
 		}
 		for j, f := range s.Members[i].Diagnosis {
-			// A cluster-wide finding (ColdStart) is every member's first: say it once.
-			if j == 0 && !slices.Contains(summary, f.Message) {
-				if diagnosis.Healthy(byName[name]) {
-					healthySummary = append(healthySummary, f.Message)
-				} else {
-					summary = append(summary, f.Message)
-				}
+			if j == 0 && diagnosis.Healthy(m) {
+				healthy = appendOnce(healthy, f.Message)
+			} else if j == 0 {
+				// A cluster-wide finding (ColdStart) is every member's first: said once.
+				sick = appendOnce(sick, f.Message)
 			}
-			if !previous[name+"/"+f.Code] && !diagnosis.Waiting(f, byName[name].Nudges) {
-				// The pod as the related object: the events API folds Events with the same
-				// object, reason and related into one series, keeping the first note, so two
-				// members' findings of one code would otherwise show as one.
-				var related runtime.Object
-				if p := pods[name]; p != nil {
-					related = p
-				}
-				r.Recorder.Eventf(nc, related, corev1.EventTypeWarning, f.Code, "Diagnose", "%s", f.Message)
+			if !previous[name+"/"+f.Code] && !diagnosis.Waiting(f, m.Nudges) {
+				r.findingEvent(nc, pods[name], f)
 			}
 		}
 	}
-	return append(summary, healthySummary...)
+	return append(sick, healthy...)
+}
+
+// findingEvent records a finding as a Warning Event with the member's pod as the related
+// object: the events API folds Events of one object, reason and related object into one
+// series that keeps the first note, so two members' findings of one code would show as one.
+func (r *NacosClusterReconciler) findingEvent(nc *nacosv1alpha1.NacosCluster, pod *corev1.Pod, f nacosv1alpha1.Finding) {
+	var related runtime.Object
+	if pod != nil {
+		related = pod
+	}
+	r.Recorder.Eventf(nc, related, corev1.EventTypeWarning, f.Code, "Diagnose", "%s", f.Message)
+}
+
+func appendOnce(list []string, s string) []string {
+	if slices.Contains(list, s) {
+		return list
+	}
+	return append(list, s)
 }
 
 // databaseAddress is the external MySQL server, "" with embedded storage.

@@ -89,8 +89,8 @@ type operatorOptions struct {
 	namespaces  []string     // the namespaces it watches (nil: all)
 	// leaderElectionNamespace turns leader election on, with the Lease there.
 	leaderElectionNamespace string
-	logger                  *logr.Logger // the manager's logger (nil: the process's)
-	podMonitors             bool         // the env serves PodMonitors (controllers.PodMonitorServed)
+	logger                  *logr.Logger  // the manager's logger (nil: the process's)
+	podMonitors             bool          // the env serves PodMonitors (controllers.PodMonitorServed)
 	distroWindow            time.Duration // the operator's --distro-init-window (0: its default)
 }
 
