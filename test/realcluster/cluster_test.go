@@ -34,6 +34,7 @@ func TestRealCluster2x(t *testing.T) {
 		run  func(t *testing.T)
 	}{
 		{"create", func(t *testing.T) { create(t, key, bare) }},
+		{"dns: one peer's name hidden", func(t *testing.T) { hiddenPeerName(t, key) }},
 		{"restartedAt", func(t *testing.T) { restartedAt(t, key) }},
 		{"config change with a hung member", func(t *testing.T) { configChangeWithHungMember(t, key) }},
 		{"scale 3-5-3", func(t *testing.T) { scaleOutAndIn(t, key) }},
