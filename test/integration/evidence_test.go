@@ -18,7 +18,6 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -234,14 +233,7 @@ func TestEvidenceHoldsNoSecret(t *testing.T) {
 	ns := namespace(t)
 	ctx := context.Background()
 	const adminPassword, dbPassword = "admin-pw-0e6b3f", "mysql-pw-91ac27"
-	for name, data := range map[string]map[string]string{
-		"nacos-admin": {"username": "nacos", "password": adminPassword},
-		"mysql-creds": {"username": "nacos", "password": dbPassword},
-	} {
-		if err := env.Client.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, StringData: data}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	createCredentials(t, ns, adminPassword, dbPassword)
 	key := sizedCluster(t, ns, 3, "storage: {type: mysql, mysql: {host: mysql.db, credentialsSecretRef: {name: mysql-creds}}}",
 		"auth: {enabled: true, adminCredentialsSecretRef: {name: nacos-admin}}")
 	restartWith(t, ns, "nacos-1", sim.Faults{DBDown: true}, func(m *sim.Member) {

@@ -48,14 +48,7 @@ func TestLogsCarryFixedKeysAndNoSecret(t *testing.T) {
 	ns := namespace(t)
 	ctx := context.Background()
 	const adminPassword, dbPassword = "admin-pw-7c1e9a", "mysql-pw-52d0b4"
-	for name, data := range map[string]map[string]string{
-		"nacos-admin": {"username": "nacos", "password": adminPassword},
-		"mysql-creds": {"username": "nacos", "password": dbPassword},
-	} {
-		if err := env.Client.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, StringData: data}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	createCredentials(t, ns, adminPassword, dbPassword)
 	key := sizedCluster(t, ns, 3, "storage: {type: mysql, mysql: {host: mysql.db, credentialsSecretRef: {name: mysql-creds}}}",
 		"auth: {enabled: true, adminCredentialsSecretRef: {name: nacos-admin}}")
 	image := "nacos/nacos-server:v2.5.1-slim"
@@ -105,5 +98,19 @@ func TestLogsCarryFixedKeysAndNoSecret(t *testing.T) {
 	}
 	if restarts != 3 || waits == 0 {
 		t.Fatalf("%d restarts and %d waits logged; want the 3 restarts of the rollout and its waits", restarts, waits)
+	}
+}
+
+// createCredentials creates the admin Secret nacos-admin and the MySQL Secret mysql-creds
+// (both user nacos) with the given passwords.
+func createCredentials(t *testing.T, ns, adminPassword, dbPassword string) {
+	t.Helper()
+	for name, data := range map[string]map[string]string{
+		"nacos-admin": {"username": "nacos", "password": adminPassword},
+		"mysql-creds": {"username": "nacos", "password": dbPassword},
+	} {
+		if err := env.Client.Create(context.Background(), &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, StringData: data}); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
